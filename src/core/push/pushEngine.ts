@@ -1,0 +1,423 @@
+import { describeAuthFailure, formatErrorEntry, isConflictResponse } from '../api/apiError';
+import type { StoredItem } from '../api/apiTypes';
+import type { ApiResult, CallOptions } from '../api/datastoreClient';
+import { DdstoreError, errorMessage, isCancellation } from '../errors';
+import type { ConflictMode } from '../format/model';
+import type { Logger } from '../log';
+import { silentLogger } from '../log';
+import { abortableSleep, backoffDelay } from './abortableSleep';
+import { canonicalJson, mapErrorsToItems } from './itemErrors';
+import type { RequestRange } from './pushPlan';
+import { describeRange, planRequests } from './pushPlan';
+import type { ItemError, PushResult, PushStats, RequestOutcome } from './pushTypes';
+import type { RateLimitWait } from './rateLimitPacer';
+import { RateLimitPacer } from './rateLimitPacer';
+
+/** The API calls a push needs; `DatastoreClient` implements it. */
+export interface BulkWriter {
+  readonly endpoint: { readonly site: string };
+  bulkWrite(datastoreId: string, values: readonly unknown[], conflictMode: ConflictMode, options?: CallOptions): Promise<ApiResult>;
+  findItemByKey(datastoreId: string, key: string, options?: CallOptions): Promise<StoredItem | undefined>;
+}
+
+export interface PushObserver {
+  onRequestStart?(range: RequestRange, attempt: number): void;
+  /** Called once per request in completion order; the push waits for the returned promise (a journal append). */
+  onRequestDone?(outcome: RequestOutcome): void | Promise<void>;
+  onWait?(wait: RateLimitWait): void;
+  onRetry?(range: RequestRange, attempt: number, reason: string, delayMs: number): void;
+}
+
+export interface PushOptions {
+  readonly client: BulkWriter;
+  readonly datastoreId: string;
+  readonly items: readonly unknown[];
+  readonly conflictMode: ConflictMode;
+  /** The datastore's primary column; needed to read items back after an uncertain retry. */
+  readonly primaryKey?: string;
+  /** Requests to send; all of the file's requests when omitted (a resume passes a subset). */
+  readonly requests?: readonly RequestRange[];
+  /** Requests that an earlier push may already have committed, so a conflict on them is checked. */
+  readonly uncertainRequests?: ReadonlySet<number>;
+  readonly concurrency?: number;
+  readonly maxAttempts?: number;
+  readonly timeoutMs?: number;
+  readonly backoffBaseMs?: number;
+  readonly backoffCapMs?: number;
+  /** Longest single wait for a rate-limit window. */
+  readonly maxRateLimitWaitMs?: number;
+  /** 429 answers one request may receive before it counts as failed. */
+  readonly maxRateLimitRetries?: number;
+  readonly signal?: AbortSignal;
+  readonly observer?: PushObserver;
+  readonly logger?: Logger;
+  readonly random?: () => number;
+}
+
+export const PUSH_DEFAULTS = {
+  concurrency: 4,
+  maxAttempts: 5,
+  timeoutMs: 30_000,
+  backoffBaseMs: 500,
+  backoffCapMs: 20_000,
+  maxRateLimitWaitMs: 120_000,
+  maxRateLimitRetries: 20,
+} as const;
+
+/** Failures after which the server may already have committed the request. */
+function mayHaveCommitted(error: unknown): boolean {
+  if (!(error instanceof DdstoreError)) {
+    return true;
+  }
+  if (error.code === 'network-error') {
+    const text = `${error.message} ${errorMessage(error.cause)}`;
+    // The connection was never made, so nothing reached the server.
+    return !/ECONNREFUSED|ENOTFOUND|EAI_AGAIN|ENETUNREACH|EHOSTUNREACH|UND_ERR_CONNECT_TIMEOUT/.test(text);
+  }
+  return true;
+}
+
+interface ReadBackResult {
+  identical: number[];
+  differing: number[];
+  missing: number[];
+}
+
+/** Runs one push: sends the requests, retries what may be retried, and accounts for every item. */
+export async function runPush(options: PushOptions): Promise<PushResult> {
+  return new PushRun(options).run();
+}
+
+class PushRun {
+  private readonly logger: Logger;
+  private readonly pacer: RateLimitPacer;
+  private readonly stats: PushStats = { requestsSent: 0, retries: 0, rateLimited: 0, readBacks: 0, falseConflictsAvoided: 0 };
+  private stopped: PushResult['stopped'];
+  private readonly random: () => number;
+
+  constructor(private readonly options: PushOptions) {
+    this.logger = options.logger ?? silentLogger;
+    this.random = options.random ?? Math.random;
+    this.pacer = new RateLimitPacer({
+      maxWaitMs: options.maxRateLimitWaitMs ?? PUSH_DEFAULTS.maxRateLimitWaitMs,
+      random: this.random,
+      onWait: (wait) => {
+        this.logger.info(`waiting ${wait.seconds} s for rate limit ${wait.name ?? '(unnamed)'}`);
+        options.observer?.onWait?.(wait);
+      },
+    });
+  }
+
+  async run(): Promise<PushResult> {
+    const { items, signal } = this.options;
+    const requests = this.options.requests ?? planRequests(items.length);
+    const outcomes = new Map<number, RequestOutcome>();
+    let next = 0;
+    const worker = async (): Promise<void> => {
+      while (!this.stopped && !signal?.aborted && next < requests.length) {
+        const range = requests[next];
+        next += 1;
+        const outcome = await this.sendRequest(range);
+        outcomes.set(range.index, outcome);
+        await this.options.observer?.onRequestDone?.(outcome);
+      }
+    };
+    const concurrency = Math.max(1, Math.min(this.options.concurrency ?? PUSH_DEFAULTS.concurrency, requests.length));
+    await Promise.all(Array.from({ length: concurrency }, worker));
+
+    if (signal?.aborted && !this.stopped) {
+      this.stopped = { code: 'cancelled', message: 'The push was cancelled.' };
+    }
+    const ordered: RequestOutcome[] = [];
+    for (const range of requests) {
+      const outcome = outcomes.get(range.index);
+      if (outcome) {
+        ordered.push(outcome);
+        continue;
+      }
+      const skipped: RequestOutcome = {
+        ...range,
+        state: 'skipped',
+        durationMs: 0,
+        attempts: 0,
+        message: this.stopped ? `Not sent: ${this.stopped.message}` : 'Not sent.',
+        errors: [],
+      };
+      ordered.push(skipped);
+      await this.options.observer?.onRequestDone?.(skipped);
+    }
+    return summarize(ordered, this.stats, this.stopped);
+  }
+
+  private outcome(range: RequestRange, fields: Omit<RequestOutcome, keyof RequestRange>): RequestOutcome {
+    return { index: range.index, start: range.start, end: range.end, ...fields };
+  }
+
+  private async sendRequest(range: RequestRange): Promise<RequestOutcome> {
+    const { client, datastoreId, conflictMode, signal } = this.options;
+    const maxAttempts = this.options.maxAttempts ?? PUSH_DEFAULTS.maxAttempts;
+    const maxRateLimited = this.options.maxRateLimitRetries ?? PUSH_DEFAULTS.maxRateLimitRetries;
+    const started = performance.now();
+    let indices = range.end > range.start ? Array.from({ length: range.end - range.start }, (_, i) => range.start + i) : [];
+    let values = indices.map((index) => this.options.items[index]);
+    let uncertain = this.options.uncertainRequests?.has(range.index) ?? false;
+    let confirmedByReadBack = false;
+    let attempts = 0;
+    let rateLimited = 0;
+    let lastStatus: number | undefined;
+    let lastProblem = '';
+    const elapsed = (): number => Math.round(performance.now() - started);
+
+    const endUnsent = (): RequestOutcome =>
+      this.outcome(range, {
+        state: attempts > 0 && uncertain ? 'unknown' : attempts > 0 ? 'failed' : 'skipped',
+        httpStatus: lastStatus,
+        durationMs: elapsed(),
+        attempts,
+        message: attempts > 0 && uncertain
+          ? `Cancelled after an attempt that may have been committed (${lastProblem || 'no answer'}); whether these items were written is unknown. Resume checks them.`
+          : attempts > 0
+            ? `Cancelled after a failed attempt: ${lastProblem}`
+            : 'Not sent: the push was cancelled.',
+        errors: [],
+      });
+
+    for (;;) {
+      if (this.stopped && this.stopped.code === 'auth-failed') {
+        return this.outcome(range, { state: 'skipped', durationMs: elapsed(), attempts, message: `Not sent: ${this.stopped.message}`, errors: [] });
+      }
+      try {
+        await this.pacer.acquire(signal);
+      } catch {
+        return endUnsent();
+      }
+      attempts += 1;
+      this.stats.requestsSent += 1;
+      this.options.observer?.onRequestStart?.(range, attempts);
+
+      let result: ApiResult;
+      try {
+        result = await client.bulkWrite(datastoreId, values, conflictMode, {
+          signal,
+          timeoutMs: this.options.timeoutMs ?? PUSH_DEFAULTS.timeoutMs,
+        });
+      } catch (error) {
+        this.pacer.release();
+        if (isCancellation(error) || signal?.aborted) {
+          // The request was on the wire when it was aborted, so the server may have committed it.
+          uncertain = true;
+          lastProblem = 'cancelled in flight';
+          return endUnsent();
+        }
+        uncertain = uncertain || mayHaveCommitted(error);
+        lastProblem = errorMessage(error);
+        this.logger.warn(`${describeRange(range)}: attempt ${attempts} failed: ${lastProblem}`);
+        if (attempts >= maxAttempts) {
+          return this.outcome(range, {
+            state: uncertain ? 'unknown' : 'failed',
+            durationMs: elapsed(),
+            attempts,
+            message: `${lastProblem} Gave up after ${attempts} attempts${uncertain ? '; the server may have committed an attempt, so Resume checks these items' : ''}.`,
+            errors: [],
+          });
+        }
+        if (!(await this.backoff(range, attempts, lastProblem))) {
+          return endUnsent();
+        }
+        continue;
+      }
+
+      this.pacer.observe(result.rateLimit, result.status);
+      lastStatus = result.status;
+      if (result.ok) {
+        return this.outcome(range, { state: 'written', httpStatus: result.status, durationMs: elapsed(), attempts, confirmedByReadBack, errors: [] });
+      }
+
+      if (result.status === 429) {
+        this.stats.rateLimited += 1;
+        rateLimited += 1;
+        attempts -= 1;
+        lastProblem = `HTTP 429 ${result.errors.map(formatErrorEntry).join('; ')}`;
+        if (rateLimited > maxRateLimited) {
+          return this.outcome(range, {
+            state: 'failed',
+            httpStatus: 429,
+            durationMs: elapsed(),
+            attempts: attempts + 1,
+            message: `Rate limited ${rateLimited} times in a row; the limit ${result.rateLimit.name ?? ''} leaves no room. Try again later or ask Datadog support to raise it.`,
+            errors: [],
+          });
+        }
+        this.stats.retries += 1;
+        this.logger.info(`${describeRange(range)}: HTTP 429, waiting for the rate-limit reset`);
+        continue;
+      }
+
+      if (result.status === 401 || result.status === 403) {
+        const message = describeAuthFailure(result.status, client.endpoint.site, result.errors);
+        if (!this.stopped) {
+          this.stopped = { code: 'auth-failed', message };
+          this.logger.error(`push stopped: ${message}`);
+        }
+        return this.outcome(range, {
+          state: uncertain ? 'unknown' : 'failed',
+          httpStatus: result.status,
+          durationMs: elapsed(),
+          attempts,
+          message,
+          errors: mapErrorsToItems(result.status, result.errors, indices.slice(0, 1), values.slice(0, 1)),
+        });
+      }
+
+      if (result.status >= 500 || result.status === 408) {
+        uncertain = true;
+        lastProblem = `HTTP ${result.status} ${result.errors.map(formatErrorEntry).join('; ')}`;
+        this.logger.warn(`${describeRange(range)}: attempt ${attempts} failed: ${lastProblem}`);
+        if (attempts >= maxAttempts) {
+          return this.outcome(range, {
+            state: 'unknown',
+            httpStatus: result.status,
+            durationMs: elapsed(),
+            attempts,
+            message: `${lastProblem}. Gave up after ${attempts} attempts; the server may have committed an attempt, so Resume checks these items.`,
+            errors: mapErrorsToItems(result.status, result.errors, indices.slice(0, 1), values.slice(0, 1)),
+          });
+        }
+        if (!(await this.backoff(range, attempts, lastProblem))) {
+          return endUnsent();
+        }
+        continue;
+      }
+
+      const conflict = conflictMode === 'fail_on_conflict' && isConflictResponse(result.status, result.errors);
+      if (conflict && this.options.primaryKey && (uncertain || !result.errors.some((entry) => entry.pointer))) {
+        let check: ReadBackResult;
+        try {
+          check = await this.readBack(values, indices);
+        } catch (error) {
+          if (isCancellation(error)) {
+            return endUnsent();
+          }
+          this.logger.error(`${describeRange(range)}: reading items back failed: ${errorMessage(error)}`);
+          return this.outcome(range, {
+            state: uncertain ? 'unknown' : 'failed',
+            httpStatus: result.status,
+            durationMs: elapsed(),
+            attempts,
+            message: `The server reported a conflict and reading the items back failed (${errorMessage(error)}).`,
+            errors: mapErrorsToItems(result.status, result.errors, indices, values, 'conflict'),
+          });
+        }
+        if (uncertain && check.differing.length === 0) {
+          this.stats.falseConflictsAvoided += 1;
+          confirmedByReadBack = true;
+          if (check.missing.length === 0) {
+            this.logger.info(`${describeRange(range)}: conflict after an uncertain attempt; every item is stored as sent, so the request counts as written`);
+            return this.outcome(range, { state: 'written', httpStatus: result.status, durationMs: elapsed(), attempts, confirmedByReadBack, errors: [] });
+          }
+          // Some items are stored as sent and the rest are absent: send only the absent ones.
+          indices = check.missing;
+          values = indices.map((index) => this.options.items[index]);
+          continue;
+        }
+        if (check.differing.length > 0) {
+          const key = this.options.primaryKey;
+          const errors: ItemError[] = check.differing.map((itemIndex) => ({
+            itemIndex,
+            path: [key],
+            code: 'conflict',
+            httpStatus: result.status,
+            message: `An item with ${key} ${JSON.stringify((this.options.items[itemIndex] as Record<string, unknown>)[key])} already exists with different values, and the conflict mode is fail_on_conflict. Set "conflictMode": "overwrite_on_conflict" to replace it, or change the key.`,
+          }));
+          return this.outcome(range, {
+            state: 'failed',
+            httpStatus: result.status,
+            durationMs: elapsed(),
+            attempts,
+            message: `HTTP ${result.status}: ${check.differing.length} item(s) conflict with stored items; nothing in this request was written.`,
+            errors,
+          });
+        }
+      }
+
+      const errors = mapErrorsToItems(result.status, result.errors, indices, values, conflict ? 'conflict' : 'api-error');
+      return this.outcome(range, {
+        state: 'failed',
+        httpStatus: result.status,
+        durationMs: elapsed(),
+        attempts,
+        message: `HTTP ${result.status} ${result.errors.map(formatErrorEntry).join('; ')}`,
+        errors,
+      });
+    }
+  }
+
+  /** Waits before the next attempt; false when the push was cancelled during the wait. */
+  private async backoff(range: RequestRange, attempt: number, reason: string): Promise<boolean> {
+    const delay = backoffDelay(
+      attempt,
+      this.options.backoffBaseMs ?? PUSH_DEFAULTS.backoffBaseMs,
+      this.options.backoffCapMs ?? PUSH_DEFAULTS.backoffCapMs,
+      this.random,
+    );
+    this.stats.retries += 1;
+    this.logger.info(`${describeRange(range)}: retrying in ${delay} ms (attempt ${attempt + 1})`);
+    this.options.observer?.onRetry?.(range, attempt + 1, reason, delay);
+    try {
+      await abortableSleep(delay, this.options.signal);
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  /** Reads each item of a request back by key and compares it with what was sent. */
+  private async readBack(values: readonly unknown[], indices: readonly number[]): Promise<ReadBackResult> {
+    const key = this.options.primaryKey as string;
+    const result: ReadBackResult = { identical: [], differing: [], missing: [] };
+    this.stats.readBacks += 1;
+    let position = 0;
+    const worker = async (): Promise<void> => {
+      while (position < values.length) {
+        const current = position;
+        position += 1;
+        const value = values[current] as Record<string, unknown>;
+        const itemKey = value?.[key];
+        if (typeof itemKey !== 'string') {
+          result.missing.push(indices[current]);
+          continue;
+        }
+        const stored = await this.options.client.findItemByKey(this.options.datastoreId, itemKey, {
+          signal: this.options.signal,
+          timeoutMs: this.options.timeoutMs ?? PUSH_DEFAULTS.timeoutMs,
+        });
+        if (!stored) {
+          result.missing.push(indices[current]);
+        } else if (canonicalJson(stored.value) === canonicalJson(value)) {
+          result.identical.push(indices[current]);
+        } else {
+          result.differing.push(indices[current]);
+        }
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(4, values.length) }, worker));
+    for (const list of [result.identical, result.differing, result.missing]) {
+      list.sort((a, b) => a - b);
+    }
+    return result;
+  }
+}
+
+function summarize(outcomes: RequestOutcome[], stats: PushStats, stopped: PushResult['stopped']): PushResult {
+  const count = (state: RequestOutcome['state']): number =>
+    outcomes.filter((outcome) => outcome.state === state).reduce((sum, outcome) => sum + outcome.end - outcome.start, 0);
+  return {
+    outcomes,
+    itemsWritten: count('written'),
+    itemsFailed: count('failed'),
+    itemsUnknown: count('unknown'),
+    itemsSkipped: count('skipped'),
+    stopped,
+    stats,
+  };
+}
