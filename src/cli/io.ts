@@ -4,6 +4,8 @@ export interface CliIo {
   stderr(text: string): void;
   /** Environment variables; `process.env` in the real CLI. */
   readonly env: Readonly<Record<string, string | undefined>>;
+  /** Aborts a running push (Ctrl+C in the real CLI). */
+  readonly signal?: AbortSignal;
 }
 
 /** Exit codes of the CLI. */

@@ -23,7 +23,8 @@ export interface PushEnd {
 type JournalLine =
   | { readonly type: 'header'; readonly header: PushRecordHeader }
   | { readonly type: 'outcome'; readonly outcome: RequestOutcome }
-  | { readonly type: 'end'; readonly end: PushEnd };
+  | { readonly type: 'end'; readonly end: PushEnd }
+  | { readonly type: 'resume'; readonly at: string; readonly requests: readonly number[] };
 
 export function hashText(text: string): string {
   return createHash('sha256').update(text).digest('hex');
@@ -74,6 +75,11 @@ export class PushJournal {
     return this.appendLine(id, { type: 'outcome', outcome });
   }
 
+  /** Marks a push as running again, before a resume sends its remaining requests. */
+  reopen(id: string, requests: readonly number[]): Promise<void> {
+    return this.appendLine(id, { type: 'resume', at: new Date().toISOString(), requests });
+  }
+
   finish(id: string, result: PushResult): Promise<void> {
     return this.appendLine(id, {
       type: 'end',
@@ -108,6 +114,8 @@ export class PushJournal {
         outcomes.set(line.outcome.index, line.outcome);
       } else if (line.type === 'end') {
         end = line.end;
+      } else if (line.type === 'resume') {
+        end = undefined;
       }
     }
     if (!header) {
