@@ -30,7 +30,32 @@ const common = {
   external: ['vscode'],
 };
 
-// TODO(validation): compile media/ddstore.schema.json with ajv standalone here.
+// Compile media/ddstore.schema.json to standalone ajv code. The output exports
+// `validateFile` (the whole file) and `validateItem` (one item) and requires ajv's
+// runtime helpers, which esbuild bundles into each output that imports it.
+{
+  const { default: Ajv } = await import('ajv');
+  const { default: standaloneCode } = await import('ajv/dist/standalone/index.js');
+  const { readFileSync, writeFileSync, mkdirSync } = await import('node:fs');
+  const schema = JSON.parse(readFileSync('media/ddstore.schema.json', 'utf8'));
+  const ajv = new Ajv({ allErrors: true, strict: true, strictRequired: false, code: { source: true, esm: false } });
+  // VS Code's JSON language service reads these keywords; for ajv they are annotations.
+  for (const keyword of [
+    'defaultSnippets',
+    'markdownDescription',
+    'markdownEnumDescriptions',
+    'enumDescriptions',
+    'patternErrorMessage',
+    'allowComments',
+    'allowTrailingCommas',
+  ]) {
+    ajv.addKeyword({ keyword, schemaType: ['string', 'array', 'boolean', 'object'] });
+  }
+  ajv.addSchema(schema, 'ddstore');
+  const code = standaloneCode(ajv, { validateFile: 'ddstore', validateItem: 'ddstore#/definitions/item' });
+  mkdirSync('src/core/validation/generated', { recursive: true });
+  writeFileSync('src/core/validation/generated/schemaValidator.js', code);
+}
 
 const builds = [
   { entryPoints: { extension: 'src/extension/extension.ts' }, outdir: 'dist' },

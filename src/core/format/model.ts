@@ -38,4 +38,6 @@ export interface DdstoreDocument {
   readonly datastore?: DatastoreTarget;
   readonly primaryKey?: string;
   readonly conflictMode?: ConflictMode;
+  /** The span of the items array, when the file has one. */
+  readonly itemsSpan?: TextSpan;
 }

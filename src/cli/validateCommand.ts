@@ -1,0 +1,111 @@
+import { readFile } from 'node:fs/promises';
+import { LineIndex } from '../core/format/lineIndex';
+import type { DdstoreDiagnostic } from '../core/validation/diagnostic';
+import { validateDdstoreTextAsync } from '../core/validation/validate';
+import { EXIT_INVALID, EXIT_OK, type CliIo } from './io';
+
+/** One diagnostic in the `--json` output. Lines and columns are 1-based; the end is exclusive. */
+export interface JsonDiagnostic {
+  readonly code: string;
+  readonly severity: DdstoreDiagnostic['severity'];
+  readonly message: string;
+  readonly line: number;
+  readonly column: number;
+  readonly endLine: number;
+  readonly endColumn: number;
+  readonly itemIndex?: number;
+}
+
+/** The `--json` output of `ddstore validate`. */
+export interface JsonValidateResult {
+  readonly file: string;
+  readonly valid: boolean;
+  /** Number of items read; 0 when the file could not be parsed. */
+  readonly items: number;
+  readonly diagnostics: JsonDiagnostic[];
+}
+
+/**
+ * Validates one file as the editor does and prints each diagnostic as
+ * `file:line:col: severity code: message` (1-based), or one JSON object with `json`.
+ * Returns EXIT_OK when the file has no errors (warnings allowed), else EXIT_INVALID,
+ * also when the file cannot be read.
+ */
+export async function validateCommand(
+  file: string,
+  options: { json: boolean; primaryKey?: string },
+  io: CliIo,
+): Promise<number> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (error) {
+    io.stderr(`ddstore: cannot read ${file}: ${readErrorReason(error)}\n`);
+    return EXIT_INVALID;
+  }
+
+  const { document, diagnostics } = await validateDdstoreTextAsync(text, { primaryKey: options.primaryKey });
+  const lines = new LineIndex(text);
+  const valid = document !== undefined && !diagnostics.some((diagnostic) => diagnostic.severity === 'error');
+  const items = document?.items.length ?? 0;
+
+  if (options.json) {
+    const result: JsonValidateResult = {
+      file,
+      valid,
+      items,
+      diagnostics: diagnostics.map((diagnostic) => toJson(diagnostic, lines)),
+    };
+    io.stdout(`${JSON.stringify(result)}\n`);
+  } else {
+    for (const diagnostic of diagnostics) {
+      const start = lines.positionAt(diagnostic.span.offset);
+      io.stdout(
+        `${file}:${start.line + 1}:${start.character + 1}: ${diagnostic.severity} ${diagnostic.code}: ${diagnostic.message}\n`,
+      );
+    }
+    io.stdout(`${file}: ${summary(valid, items, diagnostics)}\n`);
+  }
+  return valid ? EXIT_OK : EXIT_INVALID;
+}
+
+function toJson(diagnostic: DdstoreDiagnostic, lines: LineIndex): JsonDiagnostic {
+  const start = lines.positionAt(diagnostic.span.offset);
+  const end = lines.positionAt(diagnostic.span.offset + diagnostic.span.length);
+  return {
+    code: diagnostic.code,
+    severity: diagnostic.severity,
+    message: diagnostic.message,
+    line: start.line + 1,
+    column: start.character + 1,
+    endLine: end.line + 1,
+    endColumn: end.character + 1,
+    ...(diagnostic.itemIndex !== undefined && { itemIndex: diagnostic.itemIndex }),
+  };
+}
+
+function summary(valid: boolean, items: number, diagnostics: readonly DdstoreDiagnostic[]): string {
+  const errors = diagnostics.filter((diagnostic) => diagnostic.severity === 'error').length;
+  const warnings = diagnostics.filter((diagnostic) => diagnostic.severity === 'warning').length;
+  const counts = `${plural(errors, 'error')}, ${plural(warnings, 'warning')}`;
+  return valid ? `valid, ${plural(items, 'item')} (${counts}).` : `invalid (${counts}). Nothing was sent.`;
+}
+
+function plural(count: number, noun: string): string {
+  return `${count.toLocaleString('en-US')} ${noun}${count === 1 ? '' : 's'}`;
+}
+
+function readErrorReason(error: unknown): string {
+  const code = (error as { code?: string }).code;
+  switch (code) {
+    case 'ENOENT':
+      return 'no such file. Check the path.';
+    case 'EISDIR':
+      return 'it is a directory, not a file.';
+    case 'EACCES':
+    case 'EPERM':
+      return 'permission denied.';
+    default:
+      return error instanceof Error ? error.message : String(error);
+  }
+}

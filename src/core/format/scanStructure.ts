@@ -1,0 +1,224 @@
+import { createScanner } from './jsonc';
+import type { TextSpan } from './model';
+
+// Token kinds of jsonc-parser's SyntaxKind. The package declares it as a const enum,
+// so the values are copied here instead of read from the runtime object in the hot loop.
+const OPEN_BRACE = 1;
+const CLOSE_BRACE = 2;
+const OPEN_BRACKET = 3;
+const CLOSE_BRACKET = 4;
+const COMMA = 5;
+const STRING = 10;
+const NUMBER = 11;
+const EOF = 17;
+
+/** Tokens scanned between two yields of the generator: about 20 to 50 ms of work. */
+const TOKENS_PER_STEP = 200_000;
+
+/** Objects with more keys than this switch from a linear key search to a Map. */
+const LINEAR_KEY_LIMIT = 24;
+
+/** A property name that occurs twice in one object. JSON.parse keeps only the last value. */
+export interface DuplicateProperty {
+  readonly name: string;
+  readonly span: TextSpan;
+  readonly firstSpan: TextSpan;
+  readonly itemIndex?: number;
+}
+
+/** An integer literal that a JavaScript number cannot hold exactly (beyond ±2^53 - 1). */
+export interface UnsafeInteger {
+  readonly literal: string;
+  readonly span: TextSpan;
+  readonly itemIndex?: number;
+}
+
+export interface StructureScan {
+  /** Spans of the elements of the items array, in order. Empty when the array was not found. */
+  readonly itemSpans: TextSpan[];
+  /** Span of the items array itself. */
+  readonly itemsSpan?: TextSpan;
+  readonly duplicateProperties: DuplicateProperty[];
+  readonly unsafeIntegers: UnsafeInteger[];
+}
+
+/**
+ * Scans the tokens of a JSON text once, without recursion, and records where each element
+ * of the array at `itemsPath` starts and ends, duplicate property names and unsafe integers.
+ * The text must be JSON that JSON.parse accepts, possibly with comments and trailing commas.
+ * The generator yields every TOKENS_PER_STEP tokens so a caller can give the event loop a turn.
+ * When a property name occurs twice on the items path, the last array wins, as in JSON.parse.
+ */
+export function* scanStructure(text: string, itemsPath: readonly string[]): Generator<void, StructureScan> {
+  const scanner = createScanner(text, true);
+  const itemSpans: TextSpan[] = [];
+  let itemsSpan: TextSpan | undefined;
+  const duplicateProperties: DuplicateProperty[] = [];
+  const unsafeIntegers: UnsafeInteger[] = [];
+
+  // One entry per open container; index 0 is the root value.
+  const isObject: boolean[] = [];
+  const onItemsPath: boolean[] = [];
+  const keyNames: string[][] = [];
+  const keyOffsets: number[][] = [];
+  const keyMaps: (Map<string, number> | undefined)[] = [];
+  let depth = -1;
+  let pendingKey: string | undefined;
+  let previous = 0;
+
+  // Depth of the items array while it is open, else -1.
+  let itemsDepth = -1;
+  let itemStart = -1;
+
+  let tokensInStep = 0;
+  for (let token = scanner.scan(); token !== EOF; token = scanner.scan()) {
+    if (++tokensInStep >= TOKENS_PER_STEP) {
+      tokensInStep = 0;
+      yield;
+    }
+    const offset = scanner.getTokenOffset();
+    const currentItem = itemsDepth >= 0 && depth > itemsDepth ? itemSpans.length : undefined;
+
+    if (token === STRING && depth >= 0 && isObject[depth] && (previous === OPEN_BRACE || previous === COMMA)) {
+      const name = scanner.getTokenValue();
+      const length = scanner.getTokenLength();
+      const firstOffset = findKey(name, keyNames[depth], keyOffsets[depth], keyMaps, depth);
+      if (firstOffset !== undefined) {
+        duplicateProperties.push({
+          name,
+          span: { offset, length },
+          firstSpan: tokenSpanAt(text, firstOffset),
+          itemIndex: currentItem,
+        });
+      }
+      addKey(name, offset, keyNames[depth], keyOffsets[depth], keyMaps, depth);
+      pendingKey = name;
+      previous = token;
+      continue;
+    }
+
+    if (token === OPEN_BRACE || token === OPEN_BRACKET || token === STRING || token === NUMBER || (token >= 7 && token <= 9)) {
+      // A value starts here.
+      if (itemsDepth >= 0 && depth === itemsDepth) {
+        itemStart = offset;
+      }
+      if (token === OPEN_BRACE || token === OPEN_BRACKET) {
+        const parentOnPath = depth < 0 || onItemsPath[depth];
+        const onPath =
+          depth < 0
+            ? true
+            : parentOnPath && isObject[depth] && depth < itemsPath.length && pendingKey === itemsPath[depth];
+        depth++;
+        isObject[depth] = token === OPEN_BRACE;
+        onItemsPath[depth] = onPath;
+        if (keyNames[depth] === undefined) {
+          keyNames[depth] = [];
+          keyOffsets[depth] = [];
+        } else {
+          keyNames[depth].length = 0;
+          keyOffsets[depth].length = 0;
+        }
+        keyMaps[depth] = undefined;
+        if (onPath && token === OPEN_BRACKET && depth === itemsPath.length) {
+          itemsDepth = depth;
+          itemSpans.length = 0;
+          itemsSpan = { offset, length: 0 };
+        }
+      } else {
+        if (token === NUMBER) {
+          checkInteger(scanner.getTokenValue(), offset, scanner.getTokenLength(), currentItem, unsafeIntegers);
+        }
+        if (itemsDepth >= 0 && depth === itemsDepth) {
+          itemSpans.push({ offset, length: scanner.getTokenLength() });
+        }
+      }
+      pendingKey = undefined;
+      previous = token;
+      continue;
+    }
+
+    if (token === CLOSE_BRACE || token === CLOSE_BRACKET) {
+      const end = offset + 1;
+      if (depth === itemsDepth) {
+        itemsSpan = { offset: itemsSpan?.offset ?? 0, length: end - (itemsSpan?.offset ?? 0) };
+        itemsDepth = -1;
+      }
+      depth--;
+      if (itemsDepth >= 0 && depth === itemsDepth) {
+        itemSpans.push({ offset: itemStart, length: end - itemStart });
+      }
+    }
+    previous = token;
+  }
+
+  return { itemSpans, itemsSpan, duplicateProperties, unsafeIntegers };
+}
+
+/** Rescans one token; used only for the rare duplicate, so key lengths need not be stored. */
+function tokenSpanAt(text: string, offset: number): TextSpan {
+  const scanner = createScanner(text, true);
+  scanner.setPosition(offset);
+  scanner.scan();
+  return { offset, length: scanner.getTokenLength() };
+}
+
+function findKey(
+  name: string,
+  names: string[],
+  offsets: number[],
+  maps: (Map<string, number> | undefined)[],
+  depth: number,
+): number | undefined {
+  const map = maps[depth];
+  if (map !== undefined) {
+    return map.get(name);
+  }
+  const index = names.indexOf(name);
+  return index >= 0 ? offsets[index] : undefined;
+}
+
+function addKey(
+  name: string,
+  offset: number,
+  names: string[],
+  offsets: number[],
+  maps: (Map<string, number> | undefined)[],
+  depth: number,
+): void {
+  let map = maps[depth];
+  if (map === undefined && names.length < LINEAR_KEY_LIMIT) {
+    names.push(name);
+    offsets.push(offset);
+    return;
+  }
+  if (map === undefined) {
+    map = new Map();
+    for (let i = 0; i < names.length; i++) {
+      if (!map.has(names[i])) {
+        map.set(names[i], offsets[i]);
+      }
+    }
+    maps[depth] = map;
+  }
+  if (!map.has(name)) {
+    map.set(name, offset);
+  }
+}
+
+const INTEGER_LITERAL = /^-?\d+$/;
+
+function checkInteger(
+  literal: string,
+  offset: number,
+  length: number,
+  itemIndex: number | undefined,
+  found: UnsafeInteger[],
+): void {
+  // Integers of up to 15 digits are always safe, so most literals stop at the length test.
+  if (literal.length < 16 || !INTEGER_LITERAL.test(literal)) {
+    return;
+  }
+  if (!Number.isSafeInteger(Number(literal))) {
+    found.push({ literal, span: { offset, length }, itemIndex });
+  }
+}
