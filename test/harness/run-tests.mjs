@@ -85,6 +85,7 @@ const { chromium } = createRequire(playwrightPackage)('playwright-core');
 let codeServer;
 let browser;
 let finished = false;
+let testsExited = false; // log lines that arrive after codeAutomationExit are dropped, so the summary prints last
 
 process.on('SIGINT', () => finish(130, 'interrupted'));
 process.on('SIGTERM', () => finish(143, 'terminated'));
@@ -251,6 +252,7 @@ async function openWorkbench(port) {
   });
   // VS Code calls window.codeAutomationExit(code, logs) when the test entry's run() settles.
   await page.exposeFunction('codeAutomationExit', async (code, logs) => {
+    testsExited = true;
     if (args.logs && Array.isArray(logs)) writeVsCodeLogs(logs);
     resolveExit(code);
   });
@@ -259,6 +261,7 @@ async function openWorkbench(port) {
   // (the mocha reporter, console.log in tests) to window.codeAutomationLog(level, args).
   const noise = /^(Resolving connection token|Resolved connection token|Creating a socket|\[reconnection-grace-time\]|\[Service Worker\]|\[AgentHost|\[AccountPolicyGate\]|Ignoring fetching additional builtin|Updating additional builtin extensions cache)/;
   await page.exposeFunction('codeAutomationLog', (level, parts) => {
+    if (testsExited) return;
     const line = Array.isArray(parts) ? util.format(...parts) : String(parts);
     if (args.verbose || !noise.test(line)) {
       const text = level === 'error' || level === 'warn' ? `[${level}] ${line}` : line;
