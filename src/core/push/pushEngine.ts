@@ -1,5 +1,5 @@
 import { describeAuthFailure, formatErrorEntry, isConflictResponse } from '../api/apiError';
-import type { StoredItem } from '../api/apiTypes';
+import type { ApiErrorEntry, StoredItem } from '../api/apiTypes';
 import type { ApiResult, CallOptions } from '../api/datastoreClient';
 import { DdstoreError, errorMessage, isCancellation } from '../errors';
 import type { ConflictMode } from '../format/model';
@@ -346,7 +346,7 @@ class PushRun {
         httpStatus: result.status,
         durationMs: elapsed(),
         attempts,
-        message: `HTTP ${result.status} ${result.errors.map(formatErrorEntry).join('; ')}`,
+        message: summarizeErrors(result.status, result.errors),
         errors,
       });
     }
@@ -406,6 +406,15 @@ class PushRun {
     }
     return result;
   }
+}
+
+/** One line for a rejected request: the first error and how many more there are. */
+function summarizeErrors(status: number, entries: readonly ApiErrorEntry[]): string {
+  if (entries.length === 0) {
+    return `HTTP ${status}`;
+  }
+  const more = entries.length > 1 ? ` (and ${entries.length - 1} more error(s); see the items)` : '';
+  return `HTTP ${status} ${formatErrorEntry(entries[0])}${more}`;
 }
 
 function summarize(outcomes: RequestOutcome[], stats: PushStats, stopped: PushResult['stopped']): PushResult {

@@ -1,0 +1,390 @@
+import * as vscode from 'vscode';
+import type { DatastoreSummary } from '../../core/api/apiTypes';
+import type { DatastoreClient } from '../../core/api/datastoreClient';
+import { isDatastoreId } from '../../core/api/datastoreClient';
+import { DdstoreError, errorMessage } from '../../core/errors';
+import type { ConflictMode, DdstoreDocument } from '../../core/format/model';
+import { CONFLICT_MODES } from '../../core/format/model';
+import { parseDdstoreText } from '../../core/format/parseDocument';
+import type { Logger } from '../../core/log';
+import type { PushHistoryEntry, PushJournal } from '../../core/push/pushJournal';
+import { hashText } from '../../core/push/pushJournal';
+import { runPushJob } from '../../core/push/pushJob';
+import { describeRange, MAX_ITEMS_PER_REQUEST } from '../../core/push/pushPlan';
+import type { PushResult, RequestOutcome } from '../../core/push/pushTypes';
+import { findSite } from '../../core/sites';
+import { defaultSite, pushTuning } from '../config/settings';
+import type { ApiDiagnostics } from '../diagnostics/apiDiagnostics';
+import type { LiveValidation } from '../diagnostics/liveValidation';
+import type { WritesTreeProvider } from '../history/writesTreeProvider';
+import type { KeyStore } from '../secrets/keyStore';
+import { pickConflictMode, pickDatastore, pickSite, targetEdit } from '../target/targetPicker';
+import type { ClientFactory } from './clientFactory';
+
+/** Arguments of `ddstore.push` for callers that want no prompts. */
+export interface PushArguments {
+  readonly site?: string;
+  readonly datastoreId?: string;
+  readonly conflictMode?: ConflictMode;
+}
+
+/** What `ddstore.push` returns to programmatic callers. */
+export interface PushCommandResult {
+  readonly pushId?: string;
+  readonly itemsWritten: number;
+  readonly itemCount: number;
+  readonly result?: PushResult;
+  readonly error?: string;
+}
+
+interface PreparedPush {
+  readonly document: vscode.TextDocument;
+  readonly parsed: DdstoreDocument;
+  readonly items: readonly unknown[];
+  readonly client: DatastoreClient;
+  readonly datastore: DatastoreSummary;
+  readonly conflictMode: ConflictMode;
+}
+
+/** Carries out pushes from the editor: target choice, confirmation, progress, results. */
+export class PushController {
+  private readonly running = new Set<string>();
+
+  constructor(
+    private readonly deps: {
+      readonly keyStore: KeyStore;
+      readonly journal: PushJournal;
+      readonly tree: WritesTreeProvider;
+      readonly apiDiagnostics: ApiDiagnostics;
+      readonly validation: LiveValidation;
+      readonly clients: ClientFactory;
+      readonly logger: Logger;
+    },
+  ) {}
+
+  /** Implements `ddstore.push`. With a complete `args`, no question is asked. */
+  async push(resource?: vscode.Uri, args: PushArguments = {}): Promise<PushCommandResult> {
+    const uri = resource instanceof vscode.Uri ? resource : vscode.window.activeTextEditor?.document.uri;
+    if (!uri || !uri.path.endsWith('.ddstore.json')) {
+      void vscode.window.showErrorMessage(vscode.l10n.t('Open a .ddstore.json file to push, or run the command from its context menu.'));
+      return { itemsWritten: 0, itemCount: 0, error: 'no .ddstore.json file' };
+    }
+    if (this.running.has(uri.toString())) {
+      void vscode.window.showWarningMessage(vscode.l10n.t('A push of this file is already running.'));
+      return { itemsWritten: 0, itemCount: 0, error: 'already running' };
+    }
+    this.running.add(uri.toString());
+    const interactive = !(args.site && args.datastoreId);
+    let client: DatastoreClient | undefined;
+    try {
+      const prepared = await this.prepare(uri, args, interactive);
+      if (!prepared) {
+        return { itemsWritten: 0, itemCount: 0, error: 'cancelled before sending' };
+      }
+      client = prepared.client;
+      return await this.execute(prepared, interactive);
+    } catch (error) {
+      return this.reportFailure(error);
+    } finally {
+      this.running.delete(uri.toString());
+      await client?.close();
+    }
+  }
+
+  private reportFailure(error: unknown): PushCommandResult {
+    const message = errorMessage(error);
+    this.deps.logger.error(`push failed: ${message}`);
+    void vscode.window.showErrorMessage(vscode.l10n.t('Unable to push: {0}', message), vscode.l10n.t('Open Log')).then((choice) => {
+      if (choice) {
+        void vscode.commands.executeCommand('ddstore.showLog');
+      }
+    });
+    return { itemsWritten: 0, itemCount: 0, error: message };
+  }
+
+  /** Validates the file and settles target, keys and conflict mode; undefined when the user stops. */
+  private async prepare(uri: vscode.Uri, args: PushArguments, interactive: boolean): Promise<PreparedPush | undefined> {
+    const document = await vscode.workspace.openTextDocument(uri);
+    if (document.isDirty) {
+      await document.save();
+    }
+    const first = await this.deps.validation.validate(document);
+    const parsed = this.parse(document);
+    if (!first.valid || !parsed) {
+      this.showInvalid(document, first.diagnostics.filter((d) => d.severity === 'error').length);
+      return undefined;
+    }
+
+    const fileSite = parsed.datastore?.site;
+    const site = args.site ?? fileSite ?? (interactive ? await pickSite(defaultSite(uri)) : undefined);
+    if (!site) {
+      return undefined;
+    }
+    if (!findSite(site)) {
+      throw new DdstoreError('invalid-target', `"${site}" is not a Datadog site. Fix "datastore.site" in the file or choose a site from the list.`);
+    }
+    const keys = interactive ? await this.deps.keyStore.getOrAsk(site) : await this.deps.keyStore.get(site);
+    if (!keys) {
+      if (!interactive) {
+        throw new DdstoreError('missing-keys', `No keys are stored for ${site}. Run "ddstore: Set API and Application Keys" first.`);
+      }
+      return undefined;
+    }
+    const client = this.deps.clients.create(site, keys, pushTuning(uri).concurrency ?? 4);
+
+    const datastoreId = args.datastoreId ?? parsed.datastore?.id;
+    let chosen: DatastoreSummary | { id: string } | undefined;
+    if (datastoreId) {
+      if (!isDatastoreId(datastoreId)) {
+        throw new DdstoreError('invalid-target', `"${datastoreId}" is not a datastore id. Datastore ids are UUIDs; fix "datastore.id" in the file.`);
+      }
+      chosen = { id: datastoreId };
+    } else if (interactive) {
+      chosen = await pickDatastore(client);
+    }
+    if (!chosen) {
+      await client.close();
+      return undefined;
+    }
+    const datastore = 'primaryColumnName' in chosen ? chosen : await client.getDatastore(chosen.id);
+    if (parsed.primaryKey && datastore.primaryColumnName && parsed.primaryKey !== datastore.primaryColumnName) {
+      throw new DdstoreError(
+        'invalid-input',
+        `The file's primaryKey "${parsed.primaryKey}" does not match the primary column "${datastore.primaryColumnName}" of ${datastore.name}. Fix "primaryKey" or choose another datastore.`,
+      );
+    }
+    this.deps.validation.setPrimaryKey(document, datastore.primaryColumnName);
+    const second = await this.deps.validation.validate(document, { primaryKey: parsed.primaryKey ?? datastore.primaryColumnName });
+    if (!second.valid) {
+      this.showInvalid(document, second.diagnostics.filter((d) => d.severity === 'error').length);
+      return undefined;
+    }
+
+    let conflictMode = parsed.conflictMode ?? args.conflictMode;
+    if (conflictMode && !CONFLICT_MODES.includes(conflictMode)) {
+      throw new DdstoreError('invalid-input', `"${String(conflictMode)}" is not a conflict mode. Use fail_on_conflict or overwrite_on_conflict.`);
+    }
+    if (!conflictMode) {
+      conflictMode = interactive ? await pickConflictMode() : 'fail_on_conflict';
+    }
+    if (!conflictMode) {
+      return undefined;
+    }
+
+    const items = parsed.items.map((entry) => entry.value);
+    if (interactive) {
+      const requests = Math.ceil(items.length / MAX_ITEMS_PER_REQUEST);
+      const write = vscode.l10n.t('Write');
+      const answer = await vscode.window.showWarningMessage(
+        vscode.l10n.t('Write {0} items in {1} requests to {2} on {3} ({4})?', items.length, requests, datastore.name, client.endpoint.site, conflictMode),
+        {
+          modal: true,
+          detail:
+            conflictMode === 'overwrite_on_conflict'
+              ? vscode.l10n.t('Stored items with the same keys will be replaced.')
+              : vscode.l10n.t('Items whose keys already exist are not overwritten; their requests are rejected.'),
+        },
+        write,
+      );
+      if (answer !== write) {
+        return undefined;
+      }
+      if (!parsed.datastore?.id || !parsed.datastore?.site) {
+        void this.offerToSaveTarget(document, parsed, { site, id: datastore.id, conflictMode });
+      }
+    }
+    return { document, parsed, items, client, datastore, conflictMode };
+  }
+
+  private parse(document: vscode.TextDocument): DdstoreDocument | undefined {
+    return parseDdstoreText(document.getText()).document;
+  }
+
+  private showInvalid(document: vscode.TextDocument, errors: number): void {
+    const problems = vscode.l10n.t('Show Problems');
+    void vscode.window
+      .showErrorMessage(
+        vscode.l10n.t('{0} has {1} error(s); nothing was sent. Fix them and push again.', vscode.workspace.asRelativePath(document.uri), errors),
+        problems,
+      )
+      .then((choice) => {
+        if (choice === problems) {
+          void vscode.commands.executeCommand('workbench.actions.view.problems');
+        }
+      });
+  }
+
+  private async offerToSaveTarget(
+    document: vscode.TextDocument,
+    parsed: DdstoreDocument,
+    target: { site: string; id: string; conflictMode: ConflictMode },
+  ): Promise<void> {
+    const edit = targetEdit(document, parsed, target);
+    if (!edit) {
+      return;
+    }
+    const save = vscode.l10n.t('Save to File');
+    const choice = await vscode.window.showInformationMessage(
+      vscode.l10n.t('Save this datastore and site in {0}, so the next push needs no questions?', vscode.workspace.asRelativePath(document.uri)),
+      save,
+    );
+    if (choice === save) {
+      await vscode.workspace.applyEdit(edit);
+    }
+  }
+
+  /** Sends the push with a cancellable progress notification and reports the outcome. */
+  private async execute(prepared: PreparedPush, interactive: boolean, resume?: PushJobResume): Promise<PushCommandResult> {
+    const { document, client, datastore, conflictMode, items } = prepared;
+    const text = document.getText();
+    const total = items.length;
+    const logger = this.deps.logger;
+    let liveEntry: PushHistoryEntry | undefined;
+    const outcomes = new Map<number, RequestOutcome>(resume?.entry.outcomes.map((outcome) => [outcome.index, outcome]) ?? []);
+
+    const jobResult = await vscode.window.withProgress(
+      {
+        location: vscode.ProgressLocation.Notification,
+        title: vscode.l10n.t('Pushing to {0} on {1}', datastore.name, client.endpoint.site),
+        cancellable: true,
+      },
+      async (progress, token) => {
+        const controller = new AbortController();
+        const subscription = token.onCancellationRequested(() => {
+          logger.info('push cancelled by the user');
+          controller.abort();
+        });
+        let done = 0;
+        const requestCount = resume ? resume.requestCount : Math.ceil(total / MAX_ITEMS_PER_REQUEST);
+        try {
+          return await runPushJob({
+            file: document.uri.toString(),
+            text,
+            items,
+            client,
+            datastore,
+            conflictMode,
+            journal: this.deps.journal,
+            tuning: pushTuning(document.uri),
+            signal: controller.signal,
+            logger,
+            resume: resume ? { entry: resume.entry, only: resume.only } : undefined,
+            onStart: (header) => {
+              liveEntry = { header, outcomes: [...outcomes.values()] };
+              this.deps.tree.updateLive(liveEntry);
+            },
+            observer: {
+              onRequestDone: (outcome) => {
+                done += 1;
+                outcomes.set(outcome.index, outcome);
+                progress.report({
+                  increment: 100 / Math.max(1, requestCount),
+                  message: vscode.l10n.t('{0} {1} ({2} of {3} requests)', describeRange(outcome), outcome.state, done, requestCount),
+                });
+                if (liveEntry) {
+                  liveEntry = { header: liveEntry.header, outcomes: [...outcomes.values()].sort((a, b) => a.index - b.index) };
+                  this.deps.tree.updateLive(liveEntry);
+                }
+              },
+              onWait: (wait) => {
+                progress.report({ message: vscode.l10n.t('Waiting for rate limit {0}: {1} s', wait.name ?? '', wait.seconds) });
+              },
+              onRetry: (range, attempt, reason) => {
+                progress.report({ message: vscode.l10n.t('Retrying {0} (attempt {1}): {2}', describeRange(range), attempt, reason) });
+              },
+            },
+          });
+        } finally {
+          subscription.dispose();
+        }
+      },
+    );
+    const { header, result } = jobResult;
+    await this.deps.tree.endLive(header.id);
+
+    const allOutcomes = [...outcomes.values()];
+    const errors = allOutcomes.flatMap((outcome) => outcome.errors);
+    this.deps.apiDiagnostics.set(document, errors, items);
+    const written = allOutcomes.filter((o) => o.state === 'written').reduce((sum, o) => sum + o.end - o.start, 0);
+    this.summarize(result, written, total, datastore.name, client.endpoint.site, interactive);
+    return { pushId: header.id, itemsWritten: written, itemCount: total, result };
+  }
+
+  private summarize(result: PushResult, written: number, total: number, name: string, site: string, interactive: boolean): void {
+    const showWrites = vscode.l10n.t('Show Writes');
+    const openLog = vscode.l10n.t('Open Log');
+    const handle = (choice: string | undefined): void => {
+      if (choice === showWrites) void vscode.commands.executeCommand('ddstore.writes.focus');
+      if (choice === openLog) void vscode.commands.executeCommand('ddstore.showLog');
+    };
+    if (written === total) {
+      const message = vscode.l10n.t('Wrote {0} items to {1} on {2}.', total, name, site);
+      if (interactive) void vscode.window.showInformationMessage(message, showWrites).then(handle);
+      else void vscode.window.setStatusBarMessage(message, 5000);
+      return;
+    }
+    const parts = [vscode.l10n.t('{0} of {1} items written to {2} on {3}', written, total, name, site)];
+    if (result.itemsFailed) parts.push(vscode.l10n.t('{0} rejected', result.itemsFailed));
+    if (result.itemsUnknown) parts.push(vscode.l10n.t('{0} unknown (sent, no answer)', result.itemsUnknown));
+    if (result.itemsSkipped) parts.push(vscode.l10n.t('{0} not sent', result.itemsSkipped));
+    const stopped = result.stopped ? ` ${result.stopped.message}` : '';
+    void vscode.window.showWarningMessage(`${parts.join(', ')}.${stopped}`, showWrites, openLog).then(handle);
+  }
+
+  /** Resumes an interrupted push, or retries its failed requests, in place. */
+  async resume(entry: PushHistoryEntry, only: 'unconfirmed' | 'failed'): Promise<PushCommandResult> {
+    const uri = vscode.Uri.parse(entry.header.file);
+    if (this.running.has(uri.toString()) || this.deps.tree.isRunning(entry.header.id)) {
+      void vscode.window.showWarningMessage(vscode.l10n.t('A push of this file is already running.'));
+      return { itemsWritten: 0, itemCount: entry.header.itemCount, error: 'already running' };
+    }
+    this.running.add(uri.toString());
+    let client: DatastoreClient | undefined;
+    try {
+      const document = await vscode.workspace.openTextDocument(uri);
+      const text = document.getText();
+      if (hashText(text) !== entry.header.fileHash) {
+        const pushAgain = vscode.l10n.t('Push Again');
+        const choice = await vscode.window.showWarningMessage(
+          vscode.l10n.t('{0} changed since this push started, so its requests no longer match the file. Push the file again instead.', vscode.workspace.asRelativePath(uri)),
+          pushAgain,
+        );
+        if (choice === pushAgain) {
+          this.running.delete(uri.toString());
+          return this.push(uri);
+        }
+        return { itemsWritten: 0, itemCount: entry.header.itemCount, error: 'file changed' };
+      }
+      const parsed = this.parse(document);
+      if (!parsed) {
+        throw new DdstoreError('invalid-input', 'The file no longer parses; fix it and push again.');
+      }
+      const keys = await this.deps.keyStore.getOrAsk(entry.header.site);
+      if (!keys) {
+        return { itemsWritten: 0, itemCount: entry.header.itemCount, error: 'no keys' };
+      }
+      client = this.deps.clients.create(entry.header.site, keys, pushTuning(uri).concurrency ?? 4);
+      const datastore = await client.getDatastore(entry.header.datastoreId);
+      const requestCount = entry.header.requests.filter((range) => {
+        const outcome = entry.outcomes.find((o) => o.index === range.index);
+        return outcome?.state !== 'written' && (only === 'unconfirmed' || outcome?.state === 'failed' || outcome?.state === 'unknown');
+      }).length;
+      return await this.execute(
+        { document, parsed, items: parsed.items.map((item) => item.value), client, datastore, conflictMode: entry.header.conflictMode },
+        false,
+        { entry, only, requestCount },
+      );
+    } catch (error) {
+      return this.reportFailure(error);
+    } finally {
+      this.running.delete(uri.toString());
+      await client?.close();
+    }
+  }
+}
+
+interface PushJobResume {
+  readonly entry: PushHistoryEntry;
+  readonly only: 'unconfirmed' | 'failed';
+  readonly requestCount: number;
+}
