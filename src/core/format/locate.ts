@@ -130,16 +130,23 @@ function segmentEquals(expected: string | number, actual: string | number | unde
   return typeof expected === typeof actual ? expected === actual : String(expected) === String(actual);
 }
 
+function pick(location: PathLocation, mark: 'name' | 'value'): TextSpan | undefined {
+  const first = mark === 'name' ? location.name : location.value;
+  return first ?? location.value ?? location.deepest;
+}
+
 /**
  * Returns the span to mark for a path inside one item: the property name when the path ends
  * at a property, else the value, else the deepest part of the path that exists, else the item,
  * else the items array. Used to put server errors from `source.pointer` on the exact token.
+ * With `mark` set to 'value', the value comes first, for errors about a value.
  */
 export function locateInItem(
   text: string,
   document: DdstoreDocument,
   itemIndex: number,
   path: readonly (string | number)[],
+  mark: 'name' | 'value' = 'name',
 ): TextSpan {
   const item = document.items[itemIndex];
   if (item === undefined) {
@@ -149,23 +156,28 @@ export function locateInItem(
     return item.span;
   }
   const location = locatePath(text, item.span.offset, path);
-  return location.name ?? location.value ?? location.deepest ?? item.span;
+  return pick(location, mark) ?? item.span;
 }
 
 /**
  * Returns the span to mark for a path from the root of the file, with the same fallbacks as
  * locateInItem. Paths into an item start scanning at that item.
  */
-export function locateInDocument(text: string, document: DdstoreDocument, path: readonly (string | number)[]): TextSpan {
+export function locateInDocument(
+  text: string,
+  document: DdstoreDocument,
+  path: readonly (string | number)[],
+  mark: 'name' | 'value' = 'name',
+): TextSpan {
   const itemsPath = itemsPathOf(document.layout);
   const isItemPath =
     path.length > itemsPath.length && itemsPath.every((segment, index) => segment === path[index]);
   if (isItemPath) {
     const index = Number(path[itemsPath.length]);
     if (Number.isInteger(index) && document.items[index] !== undefined) {
-      return locateInItem(text, document, index, path.slice(itemsPath.length + 1));
+      return locateInItem(text, document, index, path.slice(itemsPath.length + 1), mark);
     }
   }
   const location = locatePath(text, 0, path, isItemPath ? undefined : document.itemsSpan);
-  return location.name ?? location.value ?? location.deepest ?? { offset: 0, length: 0 };
+  return pick(location, mark) ?? { offset: 0, length: 0 };
 }

@@ -1,6 +1,6 @@
 import type { ErrorObject } from 'ajv';
 import { itemsPathOf, locateInDocument, locateInItem } from '../format/locate';
-import type { DdstoreDocument } from '../format/model';
+import type { DdstoreDocument, TextSpan } from '../format/model';
 import type { DdstoreDiagnostic } from './diagnostic';
 
 /** Splits an ajv instancePath (a JSON Pointer) into path segments; digits become array indexes. */
@@ -74,12 +74,12 @@ export function fileSchemaDiagnostics(
       continue;
     }
     const value = valueAt(root, path);
-    const { message, targetPath } = describeError(error, path, value);
+    const { message, targetPath, mark } = describeError(error, path, value);
     diagnostics.push({
       code: 'schema',
       severity: 'error',
       message,
-      span: locateInDocument(text, document, targetPath),
+      span: error.keyword === 'required' ? openingOf(locateInDocument(text, document, targetPath)) : locateInDocument(text, document, targetPath, mark),
     });
   }
   return diagnostics;
@@ -121,12 +121,12 @@ export function itemSchemaDiagnostics(
       });
       continue;
     }
-    const { message, targetPath } = describeError(error, path, valueAt(item, path));
+    const { message, targetPath, mark } = describeError(error, path, valueAt(item, path));
     diagnostics.push({
       code: 'schema',
       severity: 'error',
       message: `Item ${itemIndex}: ${message}`,
-      span: locateInItem(text, document, itemIndex, targetPath),
+      span: error.keyword === 'required' ? openingOf(locateInItem(text, document, itemIndex, targetPath)) : locateInItem(text, document, itemIndex, targetPath, mark),
       itemIndex,
     });
   }
@@ -148,13 +148,13 @@ function describeError(
   error: ErrorObject,
   path: readonly (string | number)[],
   value: unknown,
-): { message: string; targetPath: readonly (string | number)[] } {
+): { message: string; targetPath: readonly (string | number)[]; mark: 'name' | 'value' } {
   const where = describePath(path);
   const params = error.params as Record<string, unknown>;
   switch (error.keyword) {
     case 'required': {
       const missing = String(params.missingProperty);
-      return { message: `${capitalize(where)} has no "${missing}" property. Add "${missing}".`, targetPath: path };
+      return { message: `${capitalize(where)} has no "${missing}" property. Add "${missing}".`, targetPath: path, mark: 'name' };
     }
     case 'additionalProperties': {
       const extra = String(params.additionalProperty);
@@ -162,25 +162,32 @@ function describeError(
       return {
         message: `Property "${extra}" is not allowed in ${where}. Remove it or check its spelling.${hint}`,
         targetPath: [...path, extra],
+        mark: 'name',
       };
     }
     case 'type':
-      return { message: `${capitalize(where)} must be ${article(String(params.type))}, not ${typeName(value)}.`, targetPath: path };
+      return { message: `${capitalize(where)} must be ${article(String(params.type))}, not ${typeName(value)}.`, targetPath: path, mark: 'value' };
     case 'enum': {
       const allowed = (params.allowedValues as unknown[]).map((option) => show(option)).join(', ');
-      return { message: `${show(value)} is not a valid value for ${where}. Use one of: ${allowed}.`, targetPath: path };
+      return { message: `${show(value)} is not a valid value for ${where}. Use one of: ${allowed}.`, targetPath: path, mark: 'value' };
     }
     case 'pattern':
       if (path[path.length - 1] === 'id' && path[path.length - 2] === 'datastore') {
         return {
           message: `The datastore id ${show(value)} is not a UUID. Copy the id from the datastore page, for example "6c0dbbfd-a905-4f79-9c2f-16cb4d9a56a7".`,
           targetPath: path,
+          mark: 'value',
         };
       }
-      return { message: `${capitalize(where)} ${show(value)} does not match the pattern ${String(params.pattern)}.`, targetPath: path };
+      return { message: `${capitalize(where)} ${show(value)} does not match the pattern ${String(params.pattern)}.`, targetPath: path, mark: 'value' };
     default:
-      return { message: `${capitalize(where)} ${error.message ?? 'is invalid'}.`, targetPath: path };
+      return { message: `${capitalize(where)} ${error.message ?? 'is invalid'}.`, targetPath: path, mark: 'value' };
   }
+}
+
+/** Span of the first character of a value, so a missing property does not mark a whole object. */
+function openingOf(span: TextSpan): TextSpan {
+  return { offset: span.offset, length: Math.min(1, span.length) };
 }
 
 function capitalize(text: string): string {
