@@ -28,6 +28,9 @@ const common = {
   minify: production,
   logLevel: 'warning',
   external: ['vscode'],
+  // jsonc-parser's "main" is a UMD build that requires its modules at run time, which a
+  // bundle cannot resolve; its ESM build bundles cleanly.
+  mainFields: ['module', 'main'],
 };
 
 // Compile media/ddstore.schema.json to standalone ajv code. The output exports
