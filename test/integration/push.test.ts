@@ -20,7 +20,6 @@ import {
 
 const COUNTRIES_ID = '3f4a2b1c-0d9e-4f8a-9b7c-6d5e4f3a2b1c';
 const CONFLICT_ID = '7a6b5c4d-3e2f-4a1b-8c9d-0e1f2a3b4c5d';
-const DISPATCHER_SLOT = Symbol.for('undici.globalDispatcher.1');
 
 function loadCountries(): { items: Array<Record<string, unknown>> } {
   // The integration bundle lives in out/test/integration; the example is at the repository root.
@@ -41,20 +40,6 @@ describe('push to a datastore', () => {
 
   after(async () => {
     await stopTestSimulator(simulator);
-  });
-
-  it('keeps the global fetch dispatcher unchanged', async () => {
-    const before = (globalThis as Record<symbol, unknown>)[DISPATCHER_SLOT];
-    const uri = writeWorkspaceFile('dispatcher.ddstore.json', { primaryKey: 'code', items: [{ code: 'X1', name: 'one' }] });
-    await storeTestKeys();
-    const result = await vscode.commands.executeCommand<PushCommandResult>('ddstore.push', uri, {
-      site: TEST_SITE,
-      datastoreId: COUNTRIES_ID,
-      conflictMode: 'overwrite_on_conflict',
-    });
-    assert.strictEqual(result.itemsWritten, 1, `push failed: ${result.error ?? ''}`);
-    assert.strictEqual((globalThis as Record<symbol, unknown>)[DISPATCHER_SLOT], before, 'loading undici replaced the global dispatcher');
-    assert.strictEqual(api.globalDispatcherUnchanged(), true);
   });
 
   it('pushes the countries example in requests of 100', async () => {
