@@ -235,6 +235,8 @@ async function openWorkbench(port) {
   browser = await chromium.launch({
     executablePath: chromiumPath,
     headless: true,
+    // Chromium keeps its crash database under XDG_CONFIG_HOME, so these folders keep it out of ~/.config.
+    env: { ...process.env, XDG_CONFIG_HOME: dirs.config, XDG_CACHE_HOME: dirs.cache },
     args: [
       '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
       '--disable-background-networking', '--disable-component-update', '--disable-sync',
