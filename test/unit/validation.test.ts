@@ -169,6 +169,12 @@ describe('validateDdstoreText checks', () => {
     assert.equal(diagnostic.itemIndex, 0);
   });
 
+  it('finds duplicates written with spaces', () => {
+    const text = '{"primaryKey": "id", "items": [{"id" : "a", "note": "x\\":", "id"\n: "b"}]}';
+    const [diagnostic] = only(validateDdstoreText(text).diagnostics, 'duplicate-property');
+    assert.equal(diagnostic.span.offset, text.lastIndexOf('"id"'));
+  });
+
   it('maps schema errors to the exact token', () => {
     const text = '{"items": [], "datastore": {"site": "datadoghq.fr", "id": "nope"}, "conflictMode": "merge", "extra": 1}';
     const diagnostics = only(validateDdstoreText(text).diagnostics, 'schema');
@@ -244,7 +250,8 @@ describe('hostile corpus', () => {
       assert.ok(codes(diagnostics).includes(expectedCodes[base]), `${expectedCodes[base]} in ${codes(diagnostics).join(', ')}`);
       for (const diagnostic of diagnostics) {
         assert.ok(diagnostic.message.length > 10, diagnostic.code);
-        assert.ok(diagnostic.span.offset >= 0 && diagnostic.span.offset + diagnostic.span.length <= text.length, diagnostic.code);
+        assert.ok(diagnostic.span.offset >= 0, `${diagnostic.code} starts inside the text`);
+        assert.ok(diagnostic.span.offset + diagnostic.span.length <= text.length, `${diagnostic.code} ends inside the text`);
       }
     });
   }

@@ -11,7 +11,7 @@ const NULL_KEYWORD = 7;
 const NUMBER = 11;
 const EOF = 17;
 
-/** Where a JSON path leads in a text: the property name and the value, or the deepest value found. */
+/** Location of a JSON path in a text: the property name and the value, or the deepest value found. */
 export interface PathLocation {
   /** Span of the property name, when the path ends at an object property that exists. */
   readonly name?: TextSpan;

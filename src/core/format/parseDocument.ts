@@ -10,7 +10,7 @@ import {
   type ItemEntry,
   type TextSpan,
 } from './model';
-import { scanStructure, type StructureScan } from './scanStructure';
+import { LazyStructure, mayNeedStructureScan, type StructureScan } from './scanStructure';
 import { runSteps } from './steps';
 
 export interface ParseResult {
@@ -67,9 +67,11 @@ export function* parseSteps(text: string): Generator<void, ParsedText> {
   }
 
   let root: unknown;
+  let strictJson = true;
   try {
     root = JSON.parse(source);
   } catch (error) {
+    strictJson = false;
     const syntax = collectSyntaxErrors(source, error);
     diagnostics.push(...syntax.diagnostics);
     if (!syntax.recoverable) {
@@ -83,31 +85,55 @@ export function* parseSteps(text: string): Generator<void, ParsedText> {
   }
 
   const layout = layoutOf(root);
-  const scan = yield* scanStructure(source, itemsPathOf(layout));
-  diagnostics.push(...structureDiagnostics(scan));
+  const structure = new LazyStructure(source, itemsPathOf(layout));
+  if (!strictJson || mayNeedStructureScan(source, root)) {
+    diagnostics.push(...structureDiagnostics(yield* structure.scanSteps()));
+  }
 
   const itemsValue = valueAtPath(root, itemsPathOf(layout));
   const items: ItemEntry[] = [];
   if (Array.isArray(itemsValue)) {
-    const fallback = scan.itemsSpan ?? { offset: 0, length: 0 };
     for (let index = 0; index < itemsValue.length; index++) {
-      items.push({ index, value: itemsValue[index], span: scan.itemSpans[index] ?? fallback });
+      items.push(new ScannedItem(index, itemsValue[index], structure));
     }
   }
 
   const document: DdstoreDocument = {
     layout,
     items,
-    itemsSpan: scan.itemsSpan,
+    get itemsSpan() {
+      return structure.get().itemsSpan;
+    },
     ...settingsOf(root, layout),
   };
   return { document, diagnostics, root, itemsValue };
 }
 
 /**
- * Returns the layout of a parsed file, with the same rule as the schema's if/then/else:
- * an array is a bare item list, an object with "data" and no "items" is a request body,
- * and anything else is read as the ddstore object.
+ * An item whose span is found by the structure scan on first use: most files have no
+ * problems, and only the items with diagnostics need a position.
+ */
+class ScannedItem implements ItemEntry {
+  readonly #structure: LazyStructure;
+
+  constructor(
+    readonly index: number,
+    readonly value: unknown,
+    structure: LazyStructure,
+  ) {
+    this.#structure = structure;
+  }
+
+  get span(): TextSpan {
+    const scan = this.#structure.get();
+    return scan.itemSpans[this.index] ?? scan.itemsSpan ?? { offset: 0, length: 0 };
+  }
+}
+
+/**
+ * Returns the layout of a parsed file, with the same rule as the schema's if/then/else.
+ * An array is a bare item list, and an object with "data" and no "items" is a request body.
+ * Anything else is read as the ddstore object.
  */
 export function layoutOf(root: unknown): DocumentLayout {
   if (Array.isArray(root)) {

@@ -1,5 +1,6 @@
 import { createScanner } from './jsonc';
 import type { TextSpan } from './model';
+import { runSteps } from './steps';
 
 // Token kinds of jsonc-parser's SyntaxKind. The package declares it as a const enum,
 // so the values are copied here instead of read from the runtime object in the hot loop.
@@ -214,11 +215,83 @@ function checkInteger(
   itemIndex: number | undefined,
   found: UnsafeInteger[],
 ): void {
-  // Integers of up to 15 digits are always safe, so most literals stop at the length test.
+  // Integers of up to 15 digits are below 2^53 (about 9.007e15), so most literals stop at the length test.
   if (literal.length < 16 || !INTEGER_LITERAL.test(literal)) {
     return;
   }
   if (!Number.isSafeInteger(Number(literal))) {
     found.push({ literal, span: { offset, length }, itemIndex });
   }
+}
+
+/** A structure scan that runs on first use, so files without problems never pay for it. */
+export class LazyStructure {
+  private result: StructureScan | undefined;
+
+  constructor(
+    private readonly text: string,
+    private readonly itemsPath: readonly string[],
+  ) {}
+
+  /** Runs the scan unless it already ran, yielding between chunks. */
+  *scanSteps(): Generator<void, StructureScan> {
+    if (this.result === undefined) {
+      this.result = yield* scanStructure(this.text, this.itemsPath);
+    }
+    return this.result;
+  }
+
+  /** Returns the scan, running it at once on first use. */
+  get(): StructureScan {
+    return this.result ?? runSteps(this.scanSteps());
+  }
+}
+
+const SPACED_KEY_END = /"[ \t\r\n]+:/g;
+
+/**
+ * Tells whether a strict JSON text may contain a duplicate property name or an unsafe
+ * integer, the two findings that need the token scan. Every property name in the text ends
+ * with `"`, optional whitespace and `:`, so when the text has exactly as many such matches as
+ * the parsed value has keys, no name can occur twice in one object. Matches inside string
+ * values only raise the count and lead to a scan, never to a missed duplicate.
+ */
+export function mayNeedStructureScan(text: string, root: unknown): boolean {
+  let keys = 0;
+  const stack: unknown[] = [root];
+  while (stack.length > 0) {
+    const value = stack.pop();
+    if (typeof value === 'number') {
+      if (Number.isInteger(value) && !Number.isSafeInteger(value)) {
+        return true;
+      }
+      continue;
+    }
+    if (typeof value !== 'object' || value === null) {
+      continue;
+    }
+    if (Array.isArray(value)) {
+      for (const element of value) {
+        stack.push(element);
+      }
+      continue;
+    }
+    const names = Object.keys(value);
+    keys += names.length;
+    for (const name of names) {
+      stack.push((value as Record<string, unknown>)[name]);
+    }
+  }
+
+  // Counted in two parts, because indexOf is several times faster than a regular expression
+  // and whitespace between a name and its colon is rare.
+  let keyEnds = 0;
+  for (let index = text.indexOf('":'); index >= 0; index = text.indexOf('":', index + 2)) {
+    keyEnds++;
+  }
+  SPACED_KEY_END.lastIndex = 0;
+  while (SPACED_KEY_END.exec(text) !== null) {
+    keyEnds++;
+  }
+  return keyEnds !== keys;
 }

@@ -1,7 +1,6 @@
 /**
- * Runs work written as a generator that yields between chunks: either at once, or with a
- * turn of the event loop between chunks so a large file never blocks the extension host
- * for long.
+ * Runs work written as a generator that yields between chunks, all at once.
+ * runStepsAsync gives the event loop a turn between chunks instead.
  */
 export function runSteps<T>(steps: Generator<void, T>): T {
   let next = steps.next();

@@ -65,7 +65,7 @@ export function fileSchemaDiagnostics(
 ): DdstoreDiagnostic[] {
   const diagnostics: DdstoreDiagnostic[] = [];
   for (const error of errors) {
-    // "if" only says that a branch failed; the branch's own errors follow.
+    // An "if" error only reports that a branch failed, and the branch's own errors follow it.
     if (error.keyword === 'if' || error.keyword === 'propertyNames') {
       continue;
     }
