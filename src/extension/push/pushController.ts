@@ -63,7 +63,9 @@ export class PushController {
   ) {}
 
   /** Implements `ddstore.push`. With a complete `args`, no question is asked. */
-  async push(resource?: vscode.Uri, args: PushArguments = {}): Promise<PushCommandResult> {
+  async push(resource?: vscode.Uri, commandArgs?: PushArguments | vscode.Uri[]): Promise<PushCommandResult> {
+    // From the Explorer, VS Code passes the selected URIs as the second argument.
+    const args: PushArguments = commandArgs && !Array.isArray(commandArgs) ? commandArgs : {};
     const uri = resource instanceof vscode.Uri ? resource : vscode.window.activeTextEditor?.document.uri;
     if (!uri || !uri.path.endsWith('.ddstore.json')) {
       void vscode.window.showErrorMessage(vscode.l10n.t('Open a .ddstore.json file to push, or run the command from its context menu.'));
