@@ -71,7 +71,8 @@ describe('validateDdstoreText checks', () => {
     const [diagnostic] = only(validateDdstoreText(text).diagnostics, 'missing-primary-key');
     assert.equal(diagnostic.itemIndex, 1);
     assert.equal(diagnostic.severity, 'error');
-    assert.equal(diagnostic.message, 'Item 1 has no primary key "id". Add "id": "<unique string>" to the item.');
+    // Messages number items from 1; itemIndex is the zero-based array index.
+    assert.equal(diagnostic.message, 'Item 2 has no primary key "id". Add "id": "<unique string>" to the item.');
     assert.equal(textOf(text, diagnostic.span), '{');
     assert.equal(diagnostic.span.offset, text.indexOf('{', text.indexOf('"no key"') - 20));
   });
@@ -98,7 +99,9 @@ describe('validateDdstoreText checks', () => {
     assert.deepEqual(diagnostics[0].related?.map((related) => related.span), [diagnostics[1].span]);
     assert.deepEqual(diagnostics[1].related?.map((related) => related.span), [diagnostics[0].span]);
     assert.equal(textOf(text, diagnostics[0].span), '"a"');
-    assert.match(diagnostics[1].message, /same primary key "a" as item 0/);
+    assert.match(diagnostics[0].message, /^Item 1 has the same primary key "a" as item 3\./);
+    assert.match(diagnostics[1].message, /^Item 3 has the same primary key "a" as item 1\./);
+    assert.equal(diagnostics[1].related?.[0].message, 'Item 1 has the same key "a".');
   });
 
   it('rejects field names over 63 characters', () => {
@@ -127,6 +130,7 @@ describe('validateDdstoreText checks', () => {
     const [diagnostic] = only(validateDdstoreText(text, { maxItems: 2 }).diagnostics, 'too-many-items');
     assert.equal(diagnostic.itemIndex, 2);
     assert.match(diagnostic.message, /3 items/);
+    assert.match(diagnostic.message, /item 3 is the first one over the limit/);
     assert.deepEqual(only(validateDdstoreText(text).diagnostics, 'too-many-items'), []);
   });
 
@@ -159,6 +163,7 @@ describe('validateDdstoreText checks', () => {
     assert.equal(textOf(text, diagnostics[0].span), '9007199254740993');
     assert.equal(diagnostics[0].severity, 'warning');
     assert.equal(diagnostics[0].itemIndex, 0);
+    assert.match(diagnostics[0].message, / in item 1 /);
   });
 
   it('warns about duplicate property names', () => {
@@ -167,6 +172,7 @@ describe('validateDdstoreText checks', () => {
     assert.equal(diagnostic.span.offset, text.lastIndexOf('"n"'));
     assert.equal(diagnostic.related?.[0].span.offset, text.indexOf('"n"'));
     assert.equal(diagnostic.itemIndex, 0);
+    assert.match(diagnostic.message, / in item 1;/);
   });
 
   it('finds duplicates written with spaces', () => {
@@ -189,6 +195,8 @@ describe('validateDdstoreText checks', () => {
     const text = '{"primaryKey": "id", "items": [1, null, [], {"id": "a"}]}';
     const diagnostics = only(validateDdstoreText(text).diagnostics, 'item-not-object');
     assert.deepEqual(diagnostics.map((diagnostic) => textOf(text, diagnostic.span)), ['1', 'null', '[]']);
+    assert.match(diagnostics[0].message, /^Item 1 is a number/);
+    assert.deepEqual(diagnostics.map((diagnostic) => diagnostic.itemIndex), [0, 1, 2]);
   });
 
   it('reports a missing items property', () => {

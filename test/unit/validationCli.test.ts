@@ -47,7 +47,7 @@ describe('ddstore validate', () => {
     const lines = io.out.join('').trimEnd().split('\n');
     assert.equal(
       lines[0],
-      `${path}:3:3: error missing-primary-key: Item 1 has no primary key "id". Add "id": "<unique string>" to the item.`,
+      `${path}:3:3: error missing-primary-key: Item 2 has no primary key "id". Add "id": "<unique string>" to the item.`,
     );
     assert.equal(lines[1], `${path}: invalid (1 error, 0 warnings). Nothing was sent.`);
   });
@@ -64,7 +64,7 @@ describe('ddstore validate', () => {
       {
         code: 'primary-key-not-string',
         severity: 'error',
-        message: 'Item 0 has the number 7 as its primary key "id", but keys must be strings. Write it as a string: "id": "7".',
+        message: 'Item 1 has the number 7 as its primary key "id", but keys must be strings. Write it as a string: "id": "7".',
         line: 2,
         column: 10,
         endLine: 2,

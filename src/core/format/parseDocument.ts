@@ -198,7 +198,7 @@ function isConflictMode(value: unknown): value is ConflictMode {
 function structureDiagnostics(scan: StructureScan): DdstoreDiagnostic[] {
   const diagnostics: DdstoreDiagnostic[] = [];
   for (const duplicate of scan.duplicateProperties) {
-    const where = duplicate.itemIndex === undefined ? 'this object' : `item ${duplicate.itemIndex}`;
+    const where = duplicate.itemIndex === undefined ? 'this object' : `item ${duplicate.itemIndex + 1}`;
     diagnostics.push({
       code: 'duplicate-property',
       severity: 'warning',
@@ -209,7 +209,7 @@ function structureDiagnostics(scan: StructureScan): DdstoreDiagnostic[] {
     });
   }
   for (const integer of scan.unsafeIntegers) {
-    const where = integer.itemIndex === undefined ? '' : ` in item ${integer.itemIndex}`;
+    const where = integer.itemIndex === undefined ? '' : ` in item ${integer.itemIndex + 1}`;
     diagnostics.push({
       code: 'unsafe-integer',
       severity: 'warning',

@@ -258,9 +258,12 @@ const SPACED_KEY_END = /"[ \t\r\n]+:/g;
  */
 export function mayNeedStructureScan(text: string, root: unknown): boolean {
   let keys = 0;
+  // A for...in loop and one reused stack allocate nothing per object, which keeps the
+  // garbage collector out of this walk over every value of the file.
   const stack: unknown[] = [root];
-  while (stack.length > 0) {
-    const value = stack.pop();
+  let size = 1;
+  while (size > 0) {
+    const value = stack[--size];
     if (typeof value === 'number') {
       if (Number.isInteger(value) && !Number.isSafeInteger(value)) {
         return true;
@@ -271,15 +274,14 @@ export function mayNeedStructureScan(text: string, root: unknown): boolean {
       continue;
     }
     if (Array.isArray(value)) {
-      for (const element of value) {
-        stack.push(element);
+      for (let index = 0; index < value.length; index++) {
+        stack[size++] = value[index];
       }
       continue;
     }
-    const names = Object.keys(value);
-    keys += names.length;
-    for (const name of names) {
-      stack.push((value as Record<string, unknown>)[name]);
+    for (const name in value) {
+      keys++;
+      stack[size++] = (value as Record<string, unknown>)[name];
     }
   }
 

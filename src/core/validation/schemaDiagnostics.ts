@@ -105,7 +105,7 @@ export function itemSchemaDiagnostics(
       diagnostics.push({
         code: 'field-name-too-long',
         severity: 'error',
-        message: `Item ${itemIndex} has a field name of ${[...name].length} characters, "${name.slice(0, 40)}...". Field names are at most 63 characters; rename the field.`,
+        message: `Item ${itemIndex + 1} has a field name of ${[...name].length} characters, "${name.slice(0, 40)}...". Field names are at most 63 characters; rename the field.`,
         span: locateInItem(text, document, itemIndex, [...path, name]),
         itemIndex,
       });
@@ -115,7 +115,7 @@ export function itemSchemaDiagnostics(
       diagnostics.push({
         code: 'item-not-object',
         severity: 'error',
-        message: `Item ${itemIndex} is ${typeName(item)} (${show(item)}), not an object. Each item is a JSON object such as {"id": "key-1", "name": "..."}.`,
+        message: `Item ${itemIndex + 1} is ${typeName(item)} (${show(item)}), not an object. Each item is a JSON object such as {"id": "key-1", "name": "..."}.`,
         span: document.items[itemIndex]?.span ?? { offset: 0, length: 0 },
         itemIndex,
       });
@@ -125,7 +125,7 @@ export function itemSchemaDiagnostics(
     diagnostics.push({
       code: 'schema',
       severity: 'error',
-      message: `Item ${itemIndex}: ${message}`,
+      message: `Item ${itemIndex + 1}: ${message}`,
       span: error.keyword === 'required' ? openingOf(locateInItem(text, document, itemIndex, targetPath)) : locateInItem(text, document, itemIndex, targetPath, mark),
       itemIndex,
     });

@@ -34,8 +34,8 @@ const MAX_RELATED = 10;
 
 /**
  * Validates the text of a `.ddstore.json` file against the JSON Schema and the limits the
- * Datastores API enforces. Item numbers in messages are zero-based array indexes, as in
- * `itemIndex` and in the API's JSON Pointers.
+ * Datastores API enforces. Messages number items from 1, as the Writes view and the CLI's
+ * push output do, while `itemIndex` stays the zero-based array index of the API's JSON Pointers.
  */
 export function validateDdstoreText(text: string, options: ValidateOptions = {}): ParseResult {
   return runSteps(validateSteps(text, options));
@@ -115,7 +115,7 @@ function countDiagnostics(document: DdstoreDocument, maxItems: number): DdstoreD
       message:
         `The file has ${count.toLocaleString('en-US')} items, but a datastore holds at most ` +
         `${maxItems.toLocaleString('en-US')}. Split the file or remove ${(count - maxItems).toLocaleString('en-US')} items; ` +
-        `item ${maxItems} is the first one over the limit.`,
+        `item ${maxItems + 1} is the first one over the limit.`,
       span: openingOf(first.span),
       itemIndex: first.index,
     },
@@ -228,7 +228,7 @@ class ItemChecker {
       diagnostics.push({
         code: 'item-too-large',
         severity: 'error',
-        message: `Item ${item.index} is ${bytes.toLocaleString('en-US')} bytes as JSON, more than the ${MAX_ITEM_BYTES.toLocaleString('en-US')} bytes (100 KB) one item may have. Make its values smaller or split it.`,
+        message: `Item ${item.index + 1} is ${bytes.toLocaleString('en-US')} bytes as JSON, more than the ${MAX_ITEM_BYTES.toLocaleString('en-US')} bytes (100 KB) one item may have. Make its values smaller or split it.`,
         span: openingOf(item.span),
         itemIndex: item.index,
       });
@@ -237,11 +237,12 @@ class ItemChecker {
 
   private checkKey(item: ItemEntry, value: Record<string, unknown>, key: string, diagnostics: DdstoreDiagnostic[]): void {
     const index = item.index;
+    const number = index + 1;
     if (!Object.hasOwn(value, key)) {
       diagnostics.push({
         code: 'missing-primary-key',
         severity: 'error',
-        message: `Item ${index} has no primary key "${key}". Add "${key}": "<unique string>" to the item.`,
+        message: `Item ${number} has no primary key "${key}". Add "${key}": "<unique string>" to the item.`,
         span: openingOf(item.span),
         itemIndex: index,
       });
@@ -252,11 +253,11 @@ class ItemChecker {
       const suggestion =
         typeof keyValue === 'number' || typeof keyValue === 'boolean'
           ? `Write it as a string: "${key}": "${String(keyValue)}".`
-          : `Use a string such as "${key}": "key-${index}".`;
+          : `Use a string such as "${key}": "key-${number}".`;
       diagnostics.push({
         code: 'primary-key-not-string',
         severity: 'error',
-        message: `Item ${index} has ${describeKeyValue(keyValue)} as its primary key "${key}", but keys must be strings. ${suggestion}`,
+        message: `Item ${number} has ${describeKeyValue(keyValue)} as its primary key "${key}", but keys must be strings. ${suggestion}`,
         span: this.valueSpan(index, key, item),
         itemIndex: index,
       });
@@ -267,7 +268,7 @@ class ItemChecker {
       diagnostics.push({
         code: 'empty-primary-key',
         severity: 'error',
-        message: `Item ${index} has an empty primary key "${key}". Set "${key}" to a unique non-empty string.`,
+        message: `Item ${number} has an empty primary key "${key}". Set "${key}" to a unique non-empty string.`,
         span: this.valueSpan(index, key, item),
         itemIndex: index,
       });
@@ -277,7 +278,7 @@ class ItemChecker {
       diagnostics.push({
         code: 'primary-key-too-long',
         severity: 'error',
-        message: `Item ${index} has a primary key of ${[...keyValue].length} characters ("${keyValue.slice(0, 40)}..."); keys are at most ${MAX_KEY_LENGTH} characters. Shorten it.`,
+        message: `Item ${number} has a primary key of ${[...keyValue].length} characters ("${keyValue.slice(0, 40)}..."); keys are at most ${MAX_KEY_LENGTH} characters. Shorten it.`,
         span: this.valueSpan(index, key, item),
         itemIndex: index,
       });
@@ -310,14 +311,14 @@ class ItemChecker {
         diagnostics.push({
           code: 'duplicate-key',
           severity: 'error',
-          message: `Item ${index} has the same primary key "${keyValue}" as item ${listed.join(', item ')}${others.length > listed.length ? ` and ${others.length - listed.length} more` : ''}. Keys must be unique within the file; change or remove one of them.`,
+          message: `Item ${index + 1} has the same primary key "${keyValue}" as item ${listed.map((other) => other + 1).join(', item ')}${others.length > listed.length ? ` and ${others.length - listed.length} more` : ''}. Keys must be unique within the file; change or remove one of them.`,
           span: spans[position],
           itemIndex: index,
           related: indexes
             .map((other, otherPosition) => ({ other, span: spans[otherPosition] }))
             .filter(({ other }) => other !== index)
             .slice(0, MAX_RELATED)
-            .map(({ other, span }) => ({ message: `Item ${other} has the same key "${keyValue}".`, span })),
+            .map(({ other, span }) => ({ message: `Item ${other + 1} has the same key "${keyValue}".`, span })),
         });
       });
     }
@@ -343,23 +344,26 @@ class ItemChecker {
 function serializedSizeBound(value: unknown, limit: number): number {
   let bound = 0;
   const stack: unknown[] = [value];
-  while (stack.length > 0 && bound <= limit) {
-    const current = stack.pop();
+  let size = 1;
+  while (size > 0 && bound <= limit) {
+    const current = stack[--size];
     if (typeof current === 'string') {
       bound += 2 + current.length * 6;
     } else if (typeof current === 'number') {
       bound += 24;
     } else if (Array.isArray(current)) {
       bound += 2 + current.length;
-      for (const element of current) {
-        stack.push(element);
+      for (let index = 0; index < current.length; index++) {
+        stack[size++] = current[index];
       }
     } else if (typeof current === 'object' && current !== null) {
-      const names = Object.keys(current);
       bound += 2;
-      for (const name of names) {
+      // for...in allocates no array of names, unlike Object.keys.
+      for (const name in current) {
+        // Inherited names, possible only where jsonc-parser turned "__proto__" into a
+        // prototype, only raise the bound.
         bound += 4 + name.length * 6;
-        stack.push((current as Record<string, unknown>)[name]);
+        stack[size++] = (current as Record<string, unknown>)[name];
       }
     } else {
       bound += 5;
