@@ -17,7 +17,7 @@ Options:
   --site SITE            Datadog site, for example datadoghq.eu (default: the file's datastore.site, then DD_SITE, then datadoghq.com)
   --datastore ID         Datastore id, a UUID (default: the file's datastore.id)
   --conflict-mode MODE   fail_on_conflict (default; never overwrites) or overwrite_on_conflict
-  --concurrency N        Requests in flight at once (default 4)
+  --concurrency N        Requests in flight at once (default 8)
   --primary-key NAME     Primary column to check items against when the file does not name one
   --json                 Print one JSON object with the result instead of text
 

@@ -1,6 +1,7 @@
 import { promises as fs } from 'node:fs';
 import type { ApiKeys } from '../core/api/datastoreClient';
 import { DatastoreClient, isDatastoreId } from '../core/api/datastoreClient';
+import { createDispatcher, proxyFromEnvironment } from '../core/api/dispatcherFactory';
 import { resolveEndpoint } from '../core/api/endpoint';
 import { DdstoreError, errorMessage } from '../core/errors';
 import { LineIndex } from '../core/format/lineIndex';
@@ -8,6 +9,7 @@ import { locateInItem } from '../core/format/locate';
 import type { ConflictMode } from '../core/format/model';
 import { CONFLICT_MODES } from '../core/format/model';
 import { defaultRedactor } from '../core/log';
+import { PUSH_DEFAULTS } from '../core/push/pushEngine';
 import { runPushJob } from '../core/push/pushJob';
 import { describeRange } from '../core/push/pushPlan';
 import type { PushResult } from '../core/push/pushTypes';
@@ -51,7 +53,7 @@ export async function pushCommand(file: string, options: PushCommandOptions, io:
   if (conflictModeText !== undefined && !CONFLICT_MODES.includes(conflictModeText as ConflictMode)) {
     return fail(io, json, file, `--conflict-mode "${conflictModeText}" is not valid. Use fail_on_conflict or overwrite_on_conflict.`);
   }
-  const concurrency = options.concurrency === undefined ? 4 : Number(options.concurrency);
+  const concurrency = options.concurrency === undefined ? PUSH_DEFAULTS.concurrency : Number(options.concurrency);
   if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 32) {
     return fail(io, json, file, `--concurrency "${options.concurrency}" is not valid. Use a whole number from 1 to 32.`);
   }
@@ -82,8 +84,12 @@ export async function pushCommand(file: string, options: PushCommandOptions, io:
   let client: DatastoreClient;
   try {
     const override = io.env.DDSTORE_API_URL ? { value: io.env.DDSTORE_API_URL, source: 'DDSTORE_API_URL' } : undefined;
-    client = new DatastoreClient(resolveEndpoint(site, override), keys, {
+    const endpoint = resolveEndpoint(site, override);
+    const dispatcher = createDispatcher({ proxy: proxyFromEnvironment(io.env), connections: concurrency, env: io.env, logger });
+    client = new DatastoreClient(endpoint, keys, {
       connections: concurrency,
+      dispatcher,
+      ownsDispatcher: true,
       userAgent: 'ddstore-cli',
       logger,
     });

@@ -12,6 +12,8 @@ export interface RateLimitWait {
   readonly seconds: number;
   /** True when a 429 caused the wait, false when the pacer waits to avoid one. */
   readonly afterRejection: boolean;
+  /** True for the first report of a wait. Later reports of the same wait count down once a second. */
+  readonly starting: boolean;
 }
 
 export interface PacerOptions {
@@ -44,6 +46,8 @@ export class RateLimitPacer {
   private probeNextWindow = false;
   private probing = false;
   private probeInFlight = false;
+  /** The last wait reported to `onWait`, so waiting requests report each second once. */
+  private reported: { time: number; seconds: number } | undefined;
   private wake: { promise: Promise<void>; resolve: () => void } = RateLimitPacer.deferred();
   private readonly clock: PacerClock;
   private readonly random: () => number;
@@ -86,7 +90,7 @@ export class RateLimitPacer {
       }
       if (this.budget <= 0) {
         if (this.windowEnd > 0) {
-          await this.waitUntil(this.windowEnd + Math.round(this.random() * 50), false, signal);
+          await this.waitUntil(this.windowEnd, false, signal, Math.round(this.random() * 50));
         } else {
           await this.waitForChange(signal);
         }
@@ -133,6 +137,11 @@ export class RateLimitPacer {
       const jitter = 50 + Math.round(this.random() * 200);
       this.pausedUntil = Math.max(this.pausedUntil, now + Math.min(this.maxWaitMs, resetMs + jitter));
       this.budget = 0;
+      if (info.resetSeconds === undefined && this.windowEnd < this.pausedUntil) {
+        // Without a reset header the window end is unknown. The pause counts as its end, so the probe
+        // starts afterwards instead of waiting for a response that no request would bring.
+        this.windowEnd = this.pausedUntil;
+      }
       this.probeNextWindow = true;
       this.probing = false;
     } else if (this.probing) {
@@ -156,12 +165,19 @@ export class RateLimitPacer {
     }
   }
 
-  private async waitUntil(time: number, afterRejection: boolean, signal?: AbortSignal): Promise<void> {
-    const ms = Math.max(0, time - this.clock.now());
-    if (ms >= 250) {
-      this.options.onWait?.({ name: this.name, seconds: Math.ceil(ms / 1000), afterRejection });
+  /**
+   * Sleeps towards `time` at most one second at a time, so the caller re-checks the state and
+   * the wait is reported as a countdown: once per whole second, whichever request is waiting.
+   */
+  private async waitUntil(time: number, afterRejection: boolean, signal?: AbortSignal, jitterMs = 0): Promise<void> {
+    const ms = Math.max(0, time + jitterMs - this.clock.now());
+    const seconds = Math.ceil(ms / 1000);
+    if (ms >= 250 && !(this.reported?.time === time && this.reported.seconds === seconds)) {
+      const starting = this.reported?.time !== time;
+      this.reported = { time, seconds };
+      this.options.onWait?.({ name: this.name, seconds, afterRejection, starting });
     }
-    await this.sleepOrWake(ms, signal);
+    await this.sleepOrWake(Math.min(ms, 1000), signal);
   }
 
   private waitForChange(signal?: AbortSignal): Promise<void> {
@@ -170,6 +186,10 @@ export class RateLimitPacer {
 
   /** Sleeps until the time passes or the pacer state changes; clears its timer either way. */
   private async sleepOrWake(ms: number, signal?: AbortSignal): Promise<void> {
+    if (signal?.aborted) {
+      // An abort that came before this call fires no event, so it is checked here.
+      throw new DdstoreError('cancelled', 'The push was cancelled.');
+    }
     const local = new AbortController();
     const forward = (): void => local.abort();
     signal?.addEventListener('abort', forward, { once: true });

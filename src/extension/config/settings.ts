@@ -1,4 +1,5 @@
 import * as vscode from 'vscode';
+import { PUSH_DEFAULTS } from '../../core/push/pushEngine';
 import type { PushTuning } from '../../core/push/pushJob';
 import { DEFAULT_SITE } from '../../core/sites';
 
@@ -27,7 +28,7 @@ function clamp(value: number | undefined, min: number, max: number, fallback: nu
 export function pushTuning(scope?: vscode.Uri): PushTuning {
   const config = vscode.workspace.getConfiguration(SECTION, scope);
   return {
-    concurrency: clamp(config.get<number>(SettingKeys.concurrency), 1, 16, 4),
+    concurrency: clamp(config.get<number>(SettingKeys.concurrency), 1, 16, PUSH_DEFAULTS.concurrency),
     maxAttempts: clamp(config.get<number>(SettingKeys.maxAttempts), 1, 10, 5),
     timeoutMs: clamp(config.get<number>(SettingKeys.requestTimeoutSeconds), 1, 600, 30) * 1000,
     maxRateLimitWaitMs: clamp(config.get<number>(SettingKeys.maxRateLimitWaitSeconds), 1, 3600, 120) * 1000,
