@@ -2,6 +2,7 @@ import type { Dispatcher } from 'undici';
 import { DdstoreError } from '../errors';
 import type { Logger } from '../log';
 import { silentLogger } from '../log';
+import { createDispatcher } from './dispatcherFactory';
 import { loadUndici } from './undiciLoader';
 
 export type HeaderMap = Record<string, string | string[] | undefined>;
@@ -31,6 +32,8 @@ export interface TransportOptions {
   readonly maxResponseBytes?: number;
   /** Replaces the default keep-alive agent, for example with a proxy agent. */
   readonly dispatcher?: Dispatcher;
+  /** True makes `close()` close the given `dispatcher` too. */
+  readonly ownsDispatcher?: boolean;
   readonly logger?: Logger;
 }
 
@@ -79,13 +82,10 @@ export class HttpTransport {
     readonly origin: string,
     options: TransportOptions = {},
   ) {
-    const undici = loadUndici();
-    this.ownsDispatcher = options.dispatcher === undefined;
-    this.dispatcher =
-      options.dispatcher ??
-      // undici's request() never follows redirects unless a redirect interceptor is added,
-      // so keys are never sent to a host that a 3xx response names.
-      new undici.Agent({ connections: options.connections ?? 8, keepAliveTimeout: 10_000 });
+    this.ownsDispatcher = options.dispatcher === undefined || options.ownsDispatcher === true;
+    // undici's request() never follows redirects unless a redirect interceptor is added,
+    // so keys are never sent to a host that a 3xx response names.
+    this.dispatcher = options.dispatcher ?? createDispatcher({ connections: options.connections, logger: options.logger });
     this.maxResponseBytes = options.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES;
     this.logger = options.logger ?? silentLogger;
   }

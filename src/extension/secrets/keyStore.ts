@@ -1,110 +1,97 @@
 import * as vscode from 'vscode';
 import type { ApiKeys } from '../../core/api/datastoreClient';
-import { DdstoreError, errorMessage } from '../../core/errors';
 import type { Logger } from '../../core/log';
-import { defaultRedactor } from '../../core/log';
-import { findSite } from '../../core/sites';
-
-const SECRET_PREFIX = 'ddstore.keys/';
+import type { KeyProfile, MetadataBackend, SecretBackend } from './profileStore';
+import { checkKeyFormat, DEFAULT_PROFILE_NAME, isKeyringFailure, ProfileStore } from './profileStore';
 
 /**
- * Keeps one API key and application key pair per Datadog site in VS Code's SecretStorage.
- * Nothing about keys is written anywhere else; values read are registered with the redactor
- * so no log line or message can show them.
+ * Key profiles for the extension: the profile store plus the prompts around it. Pushes use
+ * the active profile of the target site. The storage backends are parameters, so a test can
+ * pass a SecretStorage that fails as it does on Linux without a Secret Service.
  */
 export class KeyStore {
-  constructor(
-    private readonly secrets: vscode.SecretStorage,
-    private readonly logger: Logger,
-  ) {}
+  readonly profiles: ProfileStore;
 
-  private secretName(site: string): string {
-    return SECRET_PREFIX + (findSite(site)?.id ?? site);
+  constructor(secrets: SecretBackend, metadata: MetadataBackend, logger: Logger) {
+    this.profiles = new ProfileStore(secrets, metadata, logger);
   }
 
+  /** Returns the keys of the site's active profile. Throws `storage-failed` when the keyring fails. */
   async get(site: string): Promise<ApiKeys | undefined> {
-    let raw: string | undefined;
-    try {
-      raw = await this.secrets.get(this.secretName(site));
-    } catch (error) {
-      this.logger.error(`reading keys for ${site} from SecretStorage failed: ${errorMessage(error)}`);
-      throw keyringError('read', error);
-    }
-    if (!raw) {
-      return undefined;
-    }
-    try {
-      const parsed = JSON.parse(raw) as Partial<ApiKeys>;
-      if (typeof parsed.apiKey === 'string' && typeof parsed.appKey === 'string') {
-        defaultRedactor.add(parsed.apiKey);
-        defaultRedactor.add(parsed.appKey);
-        return { apiKey: parsed.apiKey, appKey: parsed.appKey };
-      }
-    } catch {
-      // Fall through: an unreadable entry is treated as missing and replaced on the next save.
-    }
-    this.logger.warn(`the stored keys for ${site} are unreadable; they will be requested again`);
-    return undefined;
+    return (await this.profiles.activeKeys(site))?.keys;
   }
 
-  async set(site: string, keys: ApiKeys): Promise<void> {
-    defaultRedactor.add(keys.apiKey);
-    defaultRedactor.add(keys.appKey);
-    try {
-      await this.secrets.store(this.secretName(site), JSON.stringify(keys));
-    } catch (error) {
-      this.logger.error(`storing keys for ${site} in SecretStorage failed: ${errorMessage(error)}`);
-      throw keyringError('store', error);
-    }
-    this.logger.info(`keys for ${site} saved in SecretStorage`);
+  /** Saves keys into the site's active profile, or into a new "default" profile. */
+  async set(site: string, keys: ApiKeys, options: { sessionOnly?: boolean } = {}): Promise<KeyProfile> {
+    const name = this.profiles.activeName(site) ?? DEFAULT_PROFILE_NAME;
+    return this.profiles.save(name, site, keys, options);
   }
 
-  async delete(site: string): Promise<void> {
-    await this.secrets.delete(this.secretName(site));
-    this.logger.info(`keys for ${site} removed from SecretStorage`);
+  /** Forgets every profile of a site. */
+  async delete(site: string): Promise<number> {
+    return this.profiles.forgetSite(site);
   }
 
-  /** Returns the stored keys, or asks for them with password inputs and stores them. */
+  /**
+   * Returns the active profile's keys, or asks for keys and saves them. When the keyring
+   * fails, offers to keep the keys in memory until the window reloads.
+   */
   async getOrAsk(site: string): Promise<ApiKeys | undefined> {
-    const existing = await this.get(site);
+    let existing: ApiKeys | undefined;
+    try {
+      existing = await this.get(site);
+    } catch (error) {
+      if (!isKeyringFailure(error)) {
+        throw error;
+      }
+      // The keyring cannot be read, so ask and offer to keep the answer in memory.
+    }
     if (existing) {
       return existing;
     }
     const keys = await askForKeys(site);
-    if (keys) {
-      await this.set(site, keys);
+    if (!keys) {
+      return undefined;
     }
-    return keys;
+    const saved = await this.saveWithFallback(() => this.set(site, keys), () => this.set(site, keys, { sessionOnly: true }));
+    return saved ? keys : undefined;
+  }
+
+  /**
+   * Runs `save`; when the keyring fails, shows what to do and runs `saveInMemory` if the user
+   * agrees. Returns the saved profile, or undefined when nothing was saved.
+   */
+  async saveWithFallback(save: () => Promise<KeyProfile>, saveInMemory: () => Promise<KeyProfile>): Promise<KeyProfile | undefined> {
+    try {
+      return await save();
+    } catch (error) {
+      if (!isKeyringFailure(error)) {
+        throw error;
+      }
+      const keepInMemory = vscode.l10n.t('Keep in Memory Until Reload');
+      const choice = await vscode.window.showErrorMessage(
+        vscode.l10n.t('VS Code could not store the keys in the OS keyring.'),
+        { modal: true, detail: (error as Error).message },
+        keepInMemory,
+      );
+      if (choice !== keepInMemory) {
+        return undefined;
+      }
+      return saveInMemory();
+    }
   }
 }
 
-function keyringError(action: 'read' | 'store', cause: unknown): DdstoreError {
-  return new DdstoreError(
-    'storage-failed',
-    `Unable to ${action} keys in the OS keyring through VS Code's SecretStorage: ${errorMessage(cause)}. ` +
-      'On Linux, install and unlock a Secret Service keyring (such as GNOME Keyring or KWallet), ' +
-      'or start VS Code with --password-store=basic.',
-    { cause },
-  );
-}
-
-const KEY_PATTERN = /^[A-Za-z0-9_-]{16,128}$/;
-
-function validateKeyInput(value: string, kind: string): string | undefined {
-  const trimmed = value.trim();
-  if (trimmed === '') {
-    return `Enter the ${kind}.`;
-  }
-  if (!KEY_PATTERN.test(trimmed)) {
-    return `This does not look like a Datadog ${kind}: keys are 16 to 128 letters, digits, - or _.`;
-  }
-  return undefined;
+function validateKeyInput(value: string, kind: 'API key' | 'application key'): string | undefined {
+  const problem = checkKeyFormat(value, kind);
+  return problem ? vscode.l10n.t('{0}', problem) : undefined;
 }
 
 /** Asks for both keys with password inputs; undefined when the user cancels. */
-export async function askForKeys(site: string): Promise<ApiKeys | undefined> {
+export async function askForKeys(site: string, profile?: string): Promise<ApiKeys | undefined> {
+  const suffix = profile ? ` (${profile})` : '';
   const apiKey = await vscode.window.showInputBox({
-    title: vscode.l10n.t('Datadog API key for {0}', site),
+    title: vscode.l10n.t('Datadog API key for {0}{1}', site, suffix),
     prompt: vscode.l10n.t('Organization Settings > API Keys on {0}. Stored in VS Code SecretStorage only.', site),
     password: true,
     ignoreFocusOut: true,
@@ -114,7 +101,7 @@ export async function askForKeys(site: string): Promise<ApiKeys | undefined> {
     return undefined;
   }
   const appKey = await vscode.window.showInputBox({
-    title: vscode.l10n.t('Datadog application key for {0}', site),
+    title: vscode.l10n.t('Datadog application key for {0}{1}', site, suffix),
     prompt: vscode.l10n.t('Needs the apps_datastore_read and apps_datastore_write permissions. Stored in VS Code SecretStorage only.'),
     password: true,
     ignoreFocusOut: true,
