@@ -11,6 +11,10 @@ import { ClientFactory } from './push/clientFactory';
 import type { PushArguments } from './push/pushController';
 import { PushController } from './push/pushController';
 import { KeyStore } from './secrets/keyStore';
+import type { SecretBackend } from './secrets/profileStore';
+import { SwitchableSecretBackend } from './secrets/switchableSecrets';
+import type { TrustSeam } from './trust/untrustedPush';
+import { setTrustSeamForTests } from './trust/untrustedPush';
 
 /** What the extension exports, for tests and other extensions. */
 export interface DdstoreApi {
@@ -18,13 +22,29 @@ export interface DdstoreApi {
   globalDispatcherUnchanged(): boolean;
   /** The write history as the Writes view shows it, newest first. */
   listPushes(): Promise<Array<{ id: string; file: string; status: string; itemsWritten: number; itemCount: number; requests: number }>>;
+  /** Hooks for the integration tests; present only when the extension runs in test mode. */
+  testing?: DdstoreTestHooks;
+}
+
+/** What tests may replace or read. Never exported outside extension test mode. */
+export interface DdstoreTestHooks {
+  /** Replaces SecretStorage, for example with one that fails; undefined restores it. */
+  replaceSecretStorage(backend: SecretBackend | undefined): void;
+  /** Replaces the workspace-trust check and its modal question; undefined restores them. */
+  replaceTrustSeam(seam: TrustSeam | undefined): void;
+  /** Folder of this extension's logs (`context.logUri`). */
+  readonly logFolder: string;
+  /** Folder of the write history. */
+  readonly journalFolder: string;
 }
 
 export function activate(context: vscode.ExtensionContext): DdstoreApi {
   const channel = vscode.window.createOutputChannel('ddstore', { log: true });
   const logger = channelLogger(channel, 'ddstore');
-  const journal = new PushJournal(vscode.Uri.joinPath(context.globalStorageUri, 'pushes').fsPath);
-  const keyStore = new KeyStore(context.secrets, channelLogger(channel, 'keys'));
+  const journalFolder = vscode.Uri.joinPath(context.globalStorageUri, 'pushes').fsPath;
+  const journal = new PushJournal(journalFolder);
+  const secrets = new SwitchableSecretBackend(context.secrets);
+  const keyStore = new KeyStore(secrets, context.globalState, channelLogger(channel, 'keys'));
   const tree = new WritesTreeProvider(journal, channelLogger(channel, 'writes'));
   const apiDiagnostics = new ApiDiagnostics(channelLogger(channel, 'diagnostics'));
   const validation = new LiveValidation(channelLogger(channel, 'validation'));
@@ -39,13 +59,24 @@ export function activate(context: vscode.ExtensionContext): DdstoreApi {
     vscode.window.createTreeView('ddstore.writes', { treeDataProvider: tree, showCollapseAll: true }),
     vscode.commands.registerCommand('ddstore.push', (resource?: vscode.Uri, args?: PushArguments) => pushes.push(resource, args)),
     vscode.commands.registerCommand('ddstore.showLog', () => channel.show()),
-    ...registerKeyCommands(keyStore, channelLogger(channel, 'keys')),
+    ...registerKeyCommands({ keyStore, clients, logger: channelLogger(channel, 'keys') }),
     ...registerHistoryCommands(tree, journal, pushes),
   );
   void tree.reload();
   logger.info(`activated (VS Code ${vscode.version})`);
 
+  const testing: DdstoreTestHooks | undefined =
+    context.extensionMode === vscode.ExtensionMode.Test
+      ? {
+          replaceSecretStorage: (backend) => secrets.replace(backend),
+          replaceTrustSeam: (seam) => setTrustSeamForTests(seam),
+          logFolder: context.logUri.fsPath,
+          journalFolder,
+        }
+      : undefined;
+
   return {
+    testing,
     globalDispatcherUnchanged,
     listPushes: async () =>
       (await tree.list()).map((entry) => ({

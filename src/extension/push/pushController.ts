@@ -19,6 +19,7 @@ import type { LiveValidation } from '../diagnostics/liveValidation';
 import type { WritesTreeProvider } from '../history/writesTreeProvider';
 import type { KeyStore } from '../secrets/keyStore';
 import { pickConflictMode, pickDatastore, pickSite, targetEdit } from '../target/targetPicker';
+import { confirmPushIfUntrusted } from '../trust/untrustedPush';
 import type { ClientFactory } from './clientFactory';
 
 /** Arguments of `ddstore.push` for callers that want no prompts. */
@@ -132,6 +133,9 @@ export class PushController {
       }
       return undefined;
     }
+    if (!(await this.confirmIfUntrusted(uri, site, args.datastoreId ?? parsed.datastore?.id))) {
+      return undefined;
+    }
     const client = this.deps.clients.create(site, keys, pushTuning(uri).concurrency ?? 4);
 
     const datastoreId = args.datastoreId ?? parsed.datastore?.id;
@@ -196,6 +200,21 @@ export class PushController {
       }
     }
     return { document, parsed, items, client, datastore, conflictMode };
+  }
+
+  /** Asks before keys leave an untrusted workspace; true when the push may go ahead. */
+  private async confirmIfUntrusted(uri: vscode.Uri, site: string, datastoreId: string | undefined): Promise<boolean> {
+    const confirmed = await confirmPushIfUntrusted({
+      file: vscode.workspace.asRelativePath(uri),
+      site,
+      origin: this.deps.clients.endpoint(site).origin,
+      datastoreId,
+      profile: this.deps.keyStore.profiles.activeName(site),
+    });
+    if (!confirmed) {
+      this.deps.logger.info(`push of ${vscode.workspace.asRelativePath(uri)} to ${site} not confirmed in an untrusted workspace; nothing was sent`);
+    }
+    return confirmed;
   }
 
   private parse(document: vscode.TextDocument): DdstoreDocument | undefined {
@@ -364,6 +383,9 @@ export class PushController {
       const keys = await this.deps.keyStore.getOrAsk(entry.header.site);
       if (!keys) {
         return { itemsWritten: 0, itemCount: entry.header.itemCount, error: 'no keys' };
+      }
+      if (!(await this.confirmIfUntrusted(uri, entry.header.site, entry.header.datastoreId))) {
+        return { itemsWritten: 0, itemCount: entry.header.itemCount, error: 'not confirmed in an untrusted workspace' };
       }
       client = this.deps.clients.create(entry.header.site, keys, pushTuning(uri).concurrency ?? 4);
       const datastore = await client.getDatastore(entry.header.datastoreId);
