@@ -140,14 +140,7 @@ async function main(): Promise<void> {
 
   options.onRequest = (entry) => process.stderr.write(`${formatLogLine(entry)}\n`);
   const simulator = await startSimulator(options);
-  const datastores = simulator.store.listDatastores().map((datastore) => ({
-    id: datastore.id,
-    name: datastore.name,
-    primaryColumnName: datastore.primaryColumnName,
-  }));
-  process.stdout.write(`${JSON.stringify({ url: simulator.url, datastores })}\n`);
-  process.stderr.write(`simulator: listening on ${simulator.url}\n`);
-
+  // Handlers go first: a parent may send a signal as soon as it reads the banner line.
   let stopping = false;
   const stop = (signal: NodeJS.Signals): void => {
     if (stopping) {
@@ -165,6 +158,14 @@ async function main(): Promise<void> {
   };
   process.on('SIGINT', stop);
   process.on('SIGTERM', stop);
+
+  const datastores = simulator.store.listDatastores().map((datastore) => ({
+    id: datastore.id,
+    name: datastore.name,
+    primaryColumnName: datastore.primaryColumnName,
+  }));
+  process.stdout.write(`${JSON.stringify({ url: simulator.url, datastores })}\n`);
+  process.stderr.write(`simulator: listening on ${simulator.url}\n`);
 }
 
 main().catch((error: Error) => {
