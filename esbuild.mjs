@@ -62,6 +62,8 @@ const common = {
 
 const builds = [
   { entryPoints: { extension: 'src/extension/extension.ts' }, outdir: 'dist' },
+  // Validates large files off the extension host's thread; loaded from dist/ next to extension.js.
+  { entryPoints: { validationWorker: 'src/extension/editor/validationWorker.ts' }, outdir: 'dist' },
   { entryPoints: { cli: 'src/cli/main.ts' }, outdir: 'dist', banner: { js: '#!/usr/bin/env node' } },
   { entryPoints: { simulator: 'src/simulator/main.ts' }, outdir: 'dist', banner: { js: '#!/usr/bin/env node' } },
   { entryPoints: entries('test/unit', ['.test.ts']), outdir: 'out/test/unit', external: ['vscode', 'mocha'] },

@@ -1,10 +1,13 @@
 import * as vscode from 'vscode';
+import type { ApiKeys, DatastoreClient } from '../core/api/datastoreClient';
 import { globalDispatcherUnchanged } from '../core/api/undiciLoader';
 import { itemsConfirmed, PushJournal } from '../core/push/pushJournal';
 import { registerHistoryCommands } from './commands/historyCommands';
 import { registerKeyCommands } from './commands/keyCommands';
 import { ApiDiagnostics } from './diagnostics/apiDiagnostics';
 import { LiveValidation } from './diagnostics/liveValidation';
+import type { StatusSnapshot } from './editor/statusBar';
+import { registerEditorFeatures } from './editor/register';
 import { pushStatus, WritesTreeProvider } from './history/writesTreeProvider';
 import { channelLogger } from './logging/outputLogger';
 import { ClientFactory } from './push/clientFactory';
@@ -15,6 +18,7 @@ import type { SecretBackend } from './secrets/profileStore';
 import { SwitchableSecretBackend } from './secrets/switchableSecrets';
 import type { TrustSeam } from './trust/untrustedPush';
 import { setTrustSeamForTests } from './trust/untrustedPush';
+import { PrimaryKeyCache } from './target/primaryKeyCache';
 
 /** What the extension exports, for tests and other extensions. */
 export interface DdstoreApi {
@@ -36,6 +40,8 @@ export interface DdstoreTestHooks {
   readonly logFolder: string;
   /** Folder of the write history. */
   readonly journalFolder: string;
+  /** What the ddstore status bar item shows now. */
+  statusBar(): StatusSnapshot;
 }
 
 export function activate(context: vscode.ExtensionContext): DdstoreApi {
@@ -47,8 +53,11 @@ export function activate(context: vscode.ExtensionContext): DdstoreApi {
   const keyStore = new KeyStore(secrets, context.globalState, channelLogger(channel, 'keys'));
   const tree = new WritesTreeProvider(journal, channelLogger(channel, 'writes'));
   const apiDiagnostics = new ApiDiagnostics(channelLogger(channel, 'diagnostics'));
-  const validation = new LiveValidation(channelLogger(channel, 'validation'));
   const clients = new ClientFactory(channelLogger(channel, 'http'), String(context.extension.packageJSON.version ?? '0.0.0'));
+  const createClient = (site: string, keys: ApiKeys): DatastoreClient => clients.create(site, keys, 1);
+  const datastores = new PrimaryKeyCache(keyStore, createClient, channelLogger(channel, 'validation'));
+  const validation = new LiveValidation(channelLogger(channel, 'validation'), datastores);
+  const editor = registerEditorFeatures({ validation, datastores, keys: keyStore, createClient, logger: channelLogger(channel, 'editor') });
   const pushes = new PushController({ keyStore, journal, tree, apiDiagnostics, validation, clients, logger: channelLogger(channel, 'push') });
 
   context.subscriptions.push(
@@ -61,6 +70,7 @@ export function activate(context: vscode.ExtensionContext): DdstoreApi {
     vscode.commands.registerCommand('ddstore.showLog', () => channel.show()),
     ...registerKeyCommands({ keyStore, clients, logger: channelLogger(channel, 'keys') }),
     ...registerHistoryCommands(tree, journal, pushes),
+    ...editor.disposables,
   );
   void tree.reload();
   logger.info(`activated (VS Code ${vscode.version})`);
@@ -72,6 +82,7 @@ export function activate(context: vscode.ExtensionContext): DdstoreApi {
           replaceTrustSeam: (seam) => setTrustSeamForTests(seam),
           logFolder: context.logUri.fsPath,
           journalFolder,
+          statusBar: () => editor.statusBar(),
         }
       : undefined;
 
