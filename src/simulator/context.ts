@@ -2,14 +2,14 @@ import { fail } from './errors';
 import type { Datastore, DatastoreStore } from './store';
 import { isUuid } from './store';
 
-/** Server settings that change how operations answer. */
+/** Server settings that change operation responses. */
 export interface OperationSettings {
   conflictStatus: 409 | 400;
   errorPointers: boolean;
   maxItemsPerDatastore: number;
 }
 
-/** What an operation handler receives for one request. */
+/** Input of an operation handler for one request. */
 export interface OperationContext {
   store: DatastoreStore;
   /** Parsed JSON body, or `undefined` when the request had none. */

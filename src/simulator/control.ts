@@ -20,9 +20,9 @@ function ok(body: unknown): ApiResponse {
   return { status: 200, body, contentType: 'application/json' };
 }
 
-function asObject(value: unknown, what: string): Record<string, unknown> {
+function asObject(value: unknown, description: string): Record<string, unknown> {
   if (value === null || typeof value !== 'object' || Array.isArray(value)) {
-    throw new ControlError(`invalid ${what}: expected a JSON object`);
+    throw new ControlError(`invalid ${description}: expected a JSON object`);
   }
   return value as Record<string, unknown>;
 }
@@ -103,6 +103,7 @@ function applyFaultRequest(faults: FaultPlan, input: unknown): void {
 
 function seedDatastore(store: DatastoreStore, input: unknown): { id: string; name: string; primaryColumnName: string; itemCount: number } {
   const request = asObject(input, 'datastore');
+
   const name = request.name;
   const primaryColumnName = request.primaryColumnName ?? request.primary_column_name;
   if (typeof name !== 'string' || typeof primaryColumnName !== 'string') {
@@ -118,6 +119,7 @@ function seedDatastore(store: DatastoreStore, input: unknown): { id: string; nam
   if (typeof request.description === 'string') {
     init.description = request.description;
   }
+
   const items = request.items ?? [];
   if (!Array.isArray(items)) {
     throw new ControlError('invalid datastore: "items" must be an array of objects');
@@ -128,6 +130,7 @@ function seedDatastore(store: DatastoreStore, input: unknown): { id: string; nam
       throw new ControlError(`invalid item ${index}: primary column "${primaryColumnName}" must be a non-empty string`);
     }
   });
+
   const datastore = store.createDatastore(init);
   for (const item of items as Array<Record<string, unknown>>) {
     datastore.putItem(item[primaryColumnName] as string, item);

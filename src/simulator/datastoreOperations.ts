@@ -30,7 +30,7 @@ export function listDatastores(context: OperationContext): ApiResponse {
   return { status: 200, body: { data: context.store.listDatastores().map(datastoreResource) } };
 }
 
-/** CreateDatastore: answers with the id and type only. */
+/** CreateDatastore: returns the id and type only. */
 export function createDatastore(context: OperationContext): ApiResponse {
   const data = requireData(context.body, 'datastores');
   const attributes = requireAttributes(data);

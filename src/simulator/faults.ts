@@ -8,26 +8,26 @@ export type Fault =
   | { kind: 'reset-before-commit' }
   /** Commits the request, then resets the connection without a response. */
   | { kind: 'reset-after-commit' }
-  /** Commits the request, then answers 500 (JSON:API) or 503. */
+  /** Commits the request, then responds 500 (JSON:API) or 503. */
   | { kind: 'server-error-after-commit'; status?: 500 | 503 }
-  /** Commits at once and answers normally after `ms` milliseconds. */
+  /** Commits at once and sends the normal response after `ms` milliseconds. */
   | { kind: 'delay'; ms: number }
-  /** Never answers. The connection stays open until the client gives up or the simulator closes. */
+  /** Sends no response. The connection stays open until the client gives up or the simulator closes. */
   | { kind: 'hang' }
   /** An HTML error page with `content-type: text/html`, as a proxy sends. Does not commit. */
   | { kind: 'html'; status?: number }
-  /** Commits, then answers 200 with a body that is not JSON. */
+  /** Commits, then responds 200 with a body that is not JSON. */
   | { kind: 'not-json' }
   /** Commits, then sends half the JSON body with the full `content-length` and closes the connection. */
   | { kind: 'truncated' }
-  /** Commits, then answers 200 with the normal JSON padded to `bytes` bytes. */
+  /** Commits, then responds 200 with the normal JSON padded to `bytes` bytes. */
   | { kind: 'huge-body'; bytes?: number }
   /** 307 to `location`. Does not commit. */
   | { kind: 'redirect'; location: string };
 
 export type FaultKind = Fault['kind'];
 
-/** Which requests a queued fault applies to. Every given condition must hold. */
+/** Conditions a request must meet to receive a queued fault. Every given condition must hold. */
 export interface FaultMatch {
   /** Compared case-insensitively. */
   method?: string;

@@ -11,14 +11,15 @@
  * - `AND`, `OR`, `NOT`, a leading `-`, parentheses, and implicit AND between adjacent terms.
  *   `AND` binds tighter than `OR`.
  *
- * Not supported: ranges `[a TO b]`, `field:(a OR b)`, escaped special characters, `@` facet prefixes.
+ * Rejected with `FilterSyntaxError`: ranges `[a TO b]`, `field:(a OR b)`, backslash escapes outside quotes.
+ * `@` facet prefixes are not supported and are read as part of the field name.
  * NOTE: the real server's filter semantics (case rules, nested fields, type coercion) are not
  * documented, so results can differ from Datadog's.
  */
 
 export type ItemPredicate = (value: Record<string, unknown>) => boolean;
 
-/** Invalid filter text. The message says where and why. */
+/** Invalid filter text. The message names the problem and quotes the filter. */
 export class FilterSyntaxError extends Error {
   constructor(message: string) {
     super(message);
@@ -94,10 +95,16 @@ function tokenize(text: string): Token[] {
       continue;
     }
 
+    if (char === '[' || char === '{') {
+      throw new FilterSyntaxError(`ranges are not supported in filter "${text}"`);
+    }
     let word = '';
     while (!isBoundary(text[index]) && text[index] !== ':') {
       word += text[index];
       index += 1;
+    }
+    if (word.includes('\\')) {
+      throw new FilterSyntaxError(`backslash escapes are supported only inside quotes, in filter "${text}"`);
     }
     if (text[index] !== ':') {
       if (word === 'AND' || word === 'OR' || word === 'NOT') {
@@ -123,6 +130,12 @@ function tokenize(text: string): Token[] {
     }
     if (value === '') {
       throw new FilterSyntaxError(`missing value after "${word}:" in filter "${text}"`);
+    }
+    if (value.startsWith('[') || value.startsWith('{')) {
+      throw new FilterSyntaxError(`ranges are not supported in filter "${text}"`);
+    }
+    if (value.includes('\\')) {
+      throw new FilterSyntaxError(`backslash escapes are supported only inside quotes, in filter "${text}"`);
     }
     tokens.push({ type: 'term', field: word, value, quoted: false });
   }

@@ -56,6 +56,17 @@ function integerParameter(query: URLSearchParams, name: string, min: number, max
   return value;
 }
 
+/** Orders numbers (0) before strings (1) before other JSON values (2). */
+function typeRank(value: unknown): number {
+  if (typeof value === 'number') {
+    return 0;
+  }
+  if (typeof value === 'string') {
+    return 1;
+  }
+  return 2;
+}
+
 function sortValue(item: ItemRecord, field: string): unknown {
   // NOTE: `created_at` and `modified_at` sort by item metadata, not by value fields of the same name.
   if (field === 'created_at') {
@@ -74,15 +85,20 @@ function sortItems(items: ItemRecord[], sort: string): ItemRecord[] {
   if (field === '') {
     fail(400, 'invalid query parameter', 'sort must name a field, optionally prefixed with "-"', { parameter: 'sort' });
   }
-  const rank = (value: unknown): number => (typeof value === 'number' ? 0 : typeof value === 'string' ? 1 : 2);
   return items.sort((left, right) => {
     const a = sortValue(left, field);
     const b = sortValue(right, field);
-    if (a === undefined || b === undefined) {
-      return a === b ? 0 : a === undefined ? 1 : -1;
+    if (a === undefined && b === undefined) {
+      return 0;
     }
-    let order = rank(a) - rank(b);
-    if (order === 0 && rank(a) < 2) {
+    if (a === undefined) {
+      return 1;
+    }
+    if (b === undefined) {
+      return -1;
+    }
+    let order = typeRank(a) - typeRank(b);
+    if (order === 0 && typeRank(a) < 2) {
       order = (a as number | string) < (b as number | string) ? -1 : (a as number | string) > (b as number | string) ? 1 : 0;
     }
     return descending ? -order : order;

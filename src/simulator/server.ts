@@ -1,6 +1,7 @@
 import * as http from 'node:http';
 import * as https from 'node:https';
 import type { AddressInfo } from 'node:net';
+import { TLSSocket } from 'node:tls';
 import { promisify } from 'node:util';
 import * as zlib from 'node:zlib';
 import { Authenticator, type Credential } from './auth';
@@ -94,7 +95,7 @@ const DEFAULT_MAX_BODY_BYTES = 32 * 1024 * 1024;
 const HUGE_BODY_CHUNK = 1024 * 1024;
 const inflate = { gzip: promisify(zlib.gunzip), deflate: promisify(zlib.inflate), br: promisify(zlib.brotliDecompress) };
 
-/** The answer to a request: a response to send, or a dropped or hanging connection. */
+/** Outcome of a request: a response to send, or a dropped or hanging connection. */
 type Outcome = { response: ApiResponse; delayMs?: number } | { drop: true } | { hang: true };
 
 class SimulatorServer implements Simulator {
@@ -187,7 +188,19 @@ class SimulatorServer implements Simulator {
   private handle(request: http.IncomingMessage, response: http.ServerResponse): void {
     const started = performance.now();
     readBody(request, this.options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES).then(
-      (body) => this.dispatch(request, response, body, started),
+      (body) => {
+        try {
+          this.dispatch(request, response, body, started);
+        } catch (error) {
+          // A bug in the simulator: report it to the client and on stderr instead of crashing the process.
+          const message = (error as Error).stack ?? String(error);
+          process.stderr.write(`simulator: internal error on ${request.method} ${request.url}: ${message}\n`);
+          if (!response.headersSent) {
+            const detail = `simulator internal error: ${(error as Error).message}`;
+            this.finish(request, response, { response: jsonApiErrorResponse(500, [jsonApiError(500, 'Internal Server Error', detail)]) }, started);
+          }
+        }
+      },
       (error: Error) => {
         const status = error instanceof BodyTooLargeError ? 413 : 400;
         const outcome = { response: jsonApiErrorResponse(status, [jsonApiError(status, 'invalid request body', error.message)]) };
@@ -234,8 +247,8 @@ class SimulatorServer implements Simulator {
         return withHeaders(stringErrorResponse(405, 'Method Not Allowed'), { ...this.rateLimiter.peek(), allow: route.allowed.join(', ') });
       case 'validate': {
         const valid = this.auth.isValidApiKey(request.headers);
-        const answer: ApiResponse = valid ? { status: 200, body: { valid: true } } : stringErrorResponse(403, 'Forbidden');
-        return withHeaders({ ...answer, contentType: 'application/json' }, this.rateLimiter.peek());
+        const validation: ApiResponse = valid ? { status: 200, body: { valid: true } } : stringErrorResponse(403, 'Forbidden');
+        return withHeaders({ ...validation, contentType: 'application/json' }, this.rateLimiter.peek());
       }
       case 'operation':
         break;
@@ -255,7 +268,7 @@ class SimulatorServer implements Simulator {
       try {
         parsed = JSON.parse(body.toString('utf8'));
       } catch (error) {
-        // NOTE: the real server's answer to a malformed body is not recorded.
+        // NOTE: the real server's response to a malformed body is not recorded.
         const detail = `request body is not valid JSON: ${(error as Error).message}`;
         return withHeaders(jsonApiErrorResponse(400, [jsonApiError(400, 'invalid request body', detail)]), decision.headers);
       }
@@ -331,8 +344,13 @@ class SimulatorServer implements Simulator {
 
     if ('drop' in outcome) {
       record(0);
-      // Sends a TCP RST, so the client sees ECONNRESET instead of a clean end of stream.
-      request.socket.resetAndDestroy();
+      if (request.socket instanceof TLSSocket) {
+        // Node cannot send an RST through a TLS socket, so the client sees an abrupt close ("socket hang up").
+        request.socket.destroy();
+      } else {
+        // Sends a TCP RST, so the client sees ECONNRESET instead of a clean end of stream.
+        request.socket.resetAndDestroy();
+      }
       return;
     }
     if ('hang' in outcome) {
@@ -344,15 +362,15 @@ class SimulatorServer implements Simulator {
       if (this.closed || response.destroyed) {
         return;
       }
-      const answer = outcome.response;
+      const apiResponse = outcome.response;
       if (fault?.kind === 'truncated') {
-        writeTruncated(response, answer);
+        writeTruncated(response, apiResponse);
       } else if (fault?.kind === 'huge-body') {
-        writeHuge(response, answer, fault.bytes ?? 64 * 1024 * 1024);
+        writeHuge(response, apiResponse, fault.bytes ?? 64 * 1024 * 1024);
       } else {
-        writeResponse(response, answer);
+        writeResponse(response, apiResponse);
       }
-      record(answer.status, answer.itemCount);
+      record(apiResponse.status, apiResponse.itemCount);
     };
     const delayMs = (this.options.latencyMs ?? 0) + (outcome.delayMs ?? 0);
     if (delayMs > 0) {
@@ -438,28 +456,28 @@ function responseHeaders(response: ApiResponse, contentLength: number): http.Out
   return { 'content-type': response.contentType ?? JSON_API_CONTENT_TYPE, ...response.headers, 'content-length': contentLength };
 }
 
-function writeResponse(response: http.ServerResponse, answer: ApiResponse): void {
-  const payload = serialize(answer);
-  response.writeHead(answer.status, responseHeaders(answer, payload.length));
+function writeResponse(response: http.ServerResponse, apiResponse: ApiResponse): void {
+  const payload = serialize(apiResponse);
+  response.writeHead(apiResponse.status, responseHeaders(apiResponse, payload.length));
   response.end(payload);
 }
 
 /** Sends half of the body under the full `content-length`, then closes the connection. */
-function writeTruncated(response: http.ServerResponse, answer: ApiResponse): void {
-  const payload = serialize(answer);
-  response.writeHead(answer.status, responseHeaders(answer, payload.length));
+function writeTruncated(response: http.ServerResponse, apiResponse: ApiResponse): void {
+  const payload = serialize(apiResponse);
+  response.writeHead(apiResponse.status, responseHeaders(apiResponse, payload.length));
   response.write(payload.subarray(0, Math.floor(payload.length / 2)), () => response.socket?.end());
 }
 
 /** Sends the JSON body padded with a `padding` member to `bytes` bytes, in chunks that respect backpressure. */
-function writeHuge(response: http.ServerResponse, answer: ApiResponse, bytes: number): void {
-  const json = serialize(answer).toString('utf8');
+function writeHuge(response: http.ServerResponse, apiResponse: ApiResponse, bytes: number): void {
+  const json = serialize(apiResponse).toString('utf8');
   const isObject = json.startsWith('{') && json.endsWith('}');
   const prefix = isObject && json !== '{}' ? `${json.slice(0, -1)},"padding":"` : '{"padding":"';
   const suffix = '"}';
   let remaining = Math.max(0, bytes - Buffer.byteLength(prefix) - suffix.length);
   const total = Buffer.byteLength(prefix) + remaining + suffix.length;
-  response.writeHead(answer.status, responseHeaders(answer, total));
+  response.writeHead(apiResponse.status, responseHeaders(apiResponse, total));
   response.write(prefix);
   const chunk = Buffer.alloc(HUGE_BODY_CHUNK, 'x');
   const pump = (): void => {

@@ -22,7 +22,7 @@ export function requireData(body: unknown, type: 'datastores' | 'items'): JsonOb
   }
   const data = body.data;
   if (data.type !== type) {
-    // NOTE: the real server's answer to a missing or wrong `type` is not recorded.
+    // NOTE: the real server's response to a missing or wrong `type` is not recorded.
     fail(400, 'invalid request body', `"data.type" must be "${type}"`, { pointer: '/data/type' });
   }
   return data;

@@ -559,7 +559,9 @@ describe('simulator API', () => {
       assert.equal(reply.headers.get('x-ratelimit-remaining'), '49');
       assert.equal(reply.headers.get('x-ratelimit-name'), 'datastore_bucket');
       const reset = Number(reply.headers.get('x-ratelimit-reset'));
-      assert.ok(Number.isInteger(reset) && reset >= 1 && reset <= 10, `reset ${reset}`);
+      assert.ok(Number.isInteger(reset), `reset ${reset}`);
+      assert.ok(reset >= 1, `reset ${reset}`);
+      assert.ok(reset <= 10, `reset ${reset}`);
     });
 
     it('sends 429 with format B once the window is used up', async () => {
