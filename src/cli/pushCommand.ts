@@ -130,7 +130,7 @@ export async function pushCommand(file: string, options: PushCommandOptions, io:
         ? undefined
         : {
             onRequestDone: (outcome) => {
-              io.stderr(`  ${describeRange(outcome)}: ${outcome.state}${outcome.httpStatus ? ` (HTTP ${outcome.httpStatus})` : ''}${outcome.message && outcome.state !== 'written' ? ` ${outcome.message}` : ''}\n`);
+              io.stderr(`  ${describeRange(outcome)}: ${outcome.state}${outcome.httpStatus ? ` (HTTP ${outcome.httpStatus})` : ''}${outcome.message && outcome.state !== 'written' ? ` ${defaultRedactor.redact(outcome.message)}` : ''}\n`);
             },
             onWait: (wait) => io.stderr(`  waiting for rate limit ${wait.name ?? ''}: ${wait.seconds} s\n`),
           },

@@ -59,6 +59,7 @@ export class DatastoreClient {
   private readonly userAgent: string;
   private readonly defaultTimeoutMs: number;
   private readonly logger: Logger;
+  private readonly redactor: SecretRedactor;
 
   constructor(
     readonly endpoint: ApiEndpoint,
@@ -68,6 +69,7 @@ export class DatastoreClient {
     const redactor = options.redactor ?? defaultRedactor;
     redactor.add(keys.apiKey);
     redactor.add(keys.appKey);
+    this.redactor = redactor;
     this.logger = options.logger ?? silentLogger;
     this.transport = new HttpTransport(endpoint.origin, options);
     this.userAgent = options.userAgent ?? 'ddstore';
@@ -105,12 +107,15 @@ export class DatastoreClient {
 
   private toResult(method: string, path: string, response: HttpResponse): ApiResult {
     const ok = response.status >= 200 && response.status < 300;
+    // A proxy or a hostile server may echo the request headers, keys included, in any body.
+    const bodyText = this.redactor.redact(response.bodyText);
     const rateLimit = parseRateLimitHeaders(response.headers);
     if (!ok) {
-      const errors = parseErrorBody(response.status, response.headers, response.bodyText);
+      const errors = parseErrorBody(response.status, response.headers, bodyText);
       if (response.status >= 300 && response.status < 400) {
         const location = response.headers.location;
-        const target = Array.isArray(location) ? location[0] : location;
+        const rawTarget = Array.isArray(location) ? location[0] : location;
+        const target = rawTarget === undefined ? undefined : this.redactor.redact(rawTarget);
         errors.unshift({
           status: String(response.status),
           title: `HTTP ${response.status} redirect${target ? ` to ${target}` : ''}`,
@@ -122,9 +127,9 @@ export class DatastoreClient {
       return { status: response.status, ok, rateLimit, json: undefined, errors, durationMs: response.durationMs };
     }
     let json: unknown;
-    if (response.bodyText.trim() !== '') {
+    if (bodyText.trim() !== '') {
       try {
-        json = JSON.parse(response.bodyText);
+        json = JSON.parse(bodyText);
       } catch (cause) {
         throw new DdstoreError(
           'bad-response',
