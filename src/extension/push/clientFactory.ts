@@ -20,9 +20,13 @@ function userHttpSetting<T>(name: string): T | undefined {
 /**
  * Returns the proxy from VS Code's `http.proxy`, `http.noProxy` and `http.proxyStrictSSL`
  * user settings, or from `HTTPS_PROXY`/`HTTP_PROXY`/`NO_PROXY` in the extension host's
- * environment when `http.proxy` is empty, as VS Code itself does.
+ * environment when `http.proxy` is empty, as VS Code itself does. `http.proxySupport: "off"`
+ * means extensions use no proxy, so it turns both sources off.
  */
 export function vscodeProxySettings(env: NodeJS.ProcessEnv = process.env): ProxySettings | undefined {
+  if (userHttpSetting<string>('proxySupport') === 'off') {
+    return undefined;
+  }
   const proxy = userHttpSetting<string>('proxy')?.trim();
   const noProxyList = userHttpSetting<string[]>('noProxy');
   const strict = userHttpSetting<boolean>('proxyStrictSSL');
