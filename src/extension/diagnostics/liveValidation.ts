@@ -139,7 +139,7 @@ export class LiveValidation implements vscode.Disposable {
       const report = await this.run(text, { ...options, primaryKey }, controller.signal);
       if (!controller.signal.aborted && document.version === version && !document.isClosed) {
         this.publish(document, report, primaryKey);
-        this.lookUpBoundDatastore(document, report);
+        this.lookUpBoundDatastore(document, report, primaryKey);
       }
       return { diagnostics: report.diagnostics, valid: !report.diagnostics.some((d) => d.severity === 'error'), report };
     } finally {
@@ -209,10 +209,19 @@ export class LiveValidation implements vscode.Disposable {
     return datastore && datastore.primaryKeyGenerationStrategy !== 'uuid' ? datastore.primaryColumnName || undefined : undefined;
   }
 
-  /** Reads the bound datastore once in the background and validates again when it arrives. */
-  private lookUpBoundDatastore(document: vscode.TextDocument, report: ValidationReport): void {
+  /**
+   * Validates again with the bound datastore's primary column when this validation ran
+   * without it: at once when the datastore was read before, else after reading it once.
+   */
+  private lookUpBoundDatastore(document: vscode.TextDocument, report: ValidationReport, primaryKeyUsed: string | undefined): void {
     const target = report.summary?.datastore;
-    if (!this.datastores || !target?.site || !target.id || this.datastores.peek(target.site, target.id)) {
+    if (!this.datastores || !target?.site || !target.id || primaryKeyUsed !== undefined) {
+      return;
+    }
+    if (this.datastores.peek(target.site, target.id)) {
+      if (this.boundPrimaryKey(document.uri.toString()) !== undefined) {
+        this.schedule(document, 0);
+      }
       return;
     }
     void this.datastores.lookup(target.site, target.id).then((datastore) => {

@@ -59,7 +59,7 @@ export class DdstoreCodeLens implements vscode.CodeLensProvider, vscode.Disposab
     if (state.errors > 0) {
       lenses.push(
         new vscode.CodeLens(top, {
-          title: `$(error) ${vscode.l10n.t('{0} problems', state.errors)}`,
+          title: `$(error) ${problemCount(state.errors)}`,
           command: 'workbench.actions.view.problems',
         }),
       );
@@ -71,4 +71,8 @@ export class DdstoreCodeLens implements vscode.CodeLensProvider, vscode.Disposab
     this.subscription.dispose();
     this.changed.dispose();
   }
+}
+
+function problemCount(errors: number): string {
+  return errors === 1 ? vscode.l10n.t('1 problem') : vscode.l10n.t('{0} problems', errors);
 }

@@ -7,6 +7,9 @@ import type { DdstoreDiagnostic } from '../../core/validation/diagnostic';
 import type { LiveValidation, ValidationState } from '../diagnostics/liveValidation';
 import { BIND_COMMAND } from './bindDatastore';
 
+/** Internal command that selects a span of an open file; not contributed to the Command Palette. */
+export const SELECT_COMMAND = 'ddstore.editor.select';
+
 /** Top-level settings are looked for only this far into a file, so a request stays cheap. */
 const SETTINGS_SCAN_LIMIT = 64 * 1024;
 
@@ -185,12 +188,14 @@ function addPrimaryKey(
   const first = tree?.children?.[0];
   const placeholder = `key-${core.itemIndex + 1}`;
   const property = `${JSON.stringify(key)}: "`;
-  const snippet = new vscode.SnippetString();
   let insertAt: number;
+  let before: string;
+  let after: string;
   if (!first) {
     // An empty object: {} becomes {"id": "key-3"}.
     insertAt = itemSpan.offset + 1;
-    snippet.appendText(property).appendPlaceholder(placeholder).appendText('"');
+    before = property;
+    after = '"';
   } else {
     const firstOffset = itemSpan.offset + first.offset;
     const between = text.slice(itemSpan.offset + 1, firstOffset);
@@ -199,20 +204,26 @@ function addPrimaryKey(
       // One property per line: add a line with the first property's indentation.
       insertAt = itemSpan.offset + 1;
       const eol = document.eol === vscode.EndOfLine.CRLF ? '\r\n' : '\n';
-      snippet.appendText(`${eol}${between.slice(lineBreak + 1)}${property}`).appendPlaceholder(placeholder).appendText('",');
+      before = `${eol}${between.slice(lineBreak + 1)}${property}`;
+      after = '",';
     } else {
       insertAt = firstOffset;
-      snippet.appendText(property).appendPlaceholder(placeholder).appendText('", ');
+      before = property;
+      after = '", ';
     }
   }
   const action = new vscode.CodeAction(vscode.l10n.t('Add the primary key "{0}"', key), vscode.CodeActionKind.QuickFix);
   action.diagnostics = [diagnostic];
   action.isPreferred = true;
-  const edit = new vscode.WorkspaceEdit();
-  const insert = vscode.SnippetTextEdit.insert(document.positionAt(insertAt), snippet);
-  insert.keepWhitespace = true;
-  edit.set(document.uri, [insert]);
-  action.edit = edit;
+  // A plain edit rather than a SnippetTextEdit: snippet insertion re-indents inserted lines in
+  // some VS Code builds. The command then selects the placeholder value for typing over it.
+  action.edit = new vscode.WorkspaceEdit();
+  action.edit.insert(document.uri, document.positionAt(insertAt), `${before}${placeholder}${after}`);
+  action.command = {
+    command: SELECT_COMMAND,
+    title: action.title,
+    arguments: [document.uri, insertAt + before.length, placeholder.length],
+  };
   return action;
 }
 

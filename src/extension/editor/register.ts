@@ -6,7 +6,7 @@ import type { PrimaryKeyCache } from '../target/primaryKeyCache';
 import type { BindArguments } from './bindDatastore';
 import { BIND_COMMAND, bindDatastore } from './bindDatastore';
 import { DdstoreCodeLens } from './codeLens';
-import { DdstoreQuickFixes } from './quickFixes';
+import { DdstoreQuickFixes, SELECT_COMMAND } from './quickFixes';
 import type { StatusSnapshot } from './statusBar';
 import { DdstoreStatusBar } from './statusBar';
 import { VALIDATE_WORKSPACE_COMMAND, validateWorkspace } from './workspaceValidation';
@@ -39,7 +39,20 @@ export function registerEditorFeatures(deps: EditorDependencies): EditorFeatures
     vscode.commands.registerCommand(BIND_COMMAND, (resource?: vscode.Uri, args?: BindArguments) =>
       bindDatastore(deps, resource, args && !Array.isArray(args) ? args : {}),
     ),
+    vscode.commands.registerCommand(SELECT_COMMAND, selectSpan),
     vscode.commands.registerCommand(VALIDATE_WORKSPACE_COMMAND, () => validateWorkspace(deps.validation, deps.logger)),
   ];
   return { disposables, statusBar: () => statusBar.snapshot() };
+}
+
+/** Selects `length` characters from `offset` in the visible editor of a file. */
+function selectSpan(uri: vscode.Uri, offset: number, length: number): void {
+  const editor = vscode.window.visibleTextEditors.find((candidate) => candidate.document.uri.toString() === uri.toString());
+  if (!editor) {
+    return;
+  }
+  const start = editor.document.positionAt(offset);
+  const end = editor.document.positionAt(offset + length);
+  editor.selection = new vscode.Selection(start, end);
+  editor.revealRange(new vscode.Range(start, end));
 }

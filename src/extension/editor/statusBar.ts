@@ -62,7 +62,7 @@ export class DdstoreStatusBar implements vscode.Disposable {
       this.item.tooltip = vscode.l10n.t('Validating {0}…', relative);
       this.item.command = undefined;
     } else if (state.errors > 0) {
-      parts.push(`$(error) ${vscode.l10n.t('{0} problems', state.errors)}`);
+      parts.push(`$(error) ${problemCount(state.errors)}`);
       this.item.tooltip = vscode.l10n.t('{0} has {1} errors. Click to show them.', relative, state.errors);
       this.item.command = { command: 'workbench.actions.view.problems', title: vscode.l10n.t('Show Problems') };
     } else {
@@ -82,4 +82,8 @@ export class DdstoreStatusBar implements vscode.Disposable {
 
 function shortId(id: string): string {
   return id.slice(0, 8);
+}
+
+function problemCount(errors: number): string {
+  return errors === 1 ? vscode.l10n.t('1 problem') : vscode.l10n.t('{0} problems', errors);
 }
