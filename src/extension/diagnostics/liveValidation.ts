@@ -60,7 +60,7 @@ export interface ValidationState {
   readonly warnings: number;
 }
 
-/** What `validate` returns to the push. */
+/** Result of `validate`, as the push reads it. */
 export interface ValidationOutcome {
   readonly diagnostics: readonly DdstoreDiagnostic[];
   readonly valid: boolean;
@@ -199,7 +199,7 @@ export class LiveValidation implements vscode.Disposable {
     this.changed.fire(document.uri);
   }
 
-  /** The primary column of the datastore that the file is bound to, when it was read before. */
+  /** Returns the primary column of the file's bound datastore when that datastore was read before. */
   private boundPrimaryKey(key: string): string | undefined {
     const target = this.states.get(key)?.report.summary?.datastore;
     if (!this.datastores || !target?.site || !target.id) {
@@ -234,7 +234,7 @@ export class LiveValidation implements vscode.Disposable {
     });
   }
 
-  /** Returns a report with one diagnostic when the file is over the size limit, and says so once. */
+  /** Returns a report with one diagnostic when the file is over the size limit, and shows a warning once per file. */
   private sizeGuard(document: vscode.TextDocument, text: string): ValidationReport | undefined {
     const limit = maxFileSizeBytes();
     const key = document.uri.toString();
@@ -321,7 +321,7 @@ function megabytes(characters: number): string {
   return (characters / 1024 / 1024).toFixed(1);
 }
 
-/** The one diagnostic of a file over the size limit; sizes are UTF-16 code units, close to bytes for JSON. */
+/** Builds the one diagnostic of a file over the size limit. Sizes are UTF-16 code units, which equal bytes for ASCII JSON. */
 function tooLargeDiagnostic(characters: number, limit: number): DdstoreDiagnostic {
   return {
     code: 'file-too-large',

@@ -21,7 +21,7 @@ export interface BindArguments {
 }
 
 export interface BindDependencies {
-  /** Reads stored keys and asks for them when none are stored, as a push does. */
+  /** Key store that prompts for keys when none are stored, as a push does. */
   readonly keys: { getOrAsk(site: string): Promise<ApiKeys | undefined> };
   readonly createClient: (site: string, keys: ApiKeys) => DatastoreClient;
   readonly datastores: PrimaryKeyCache;
@@ -29,9 +29,9 @@ export interface BindDependencies {
 }
 
 /**
- * Implements `ddstore.bindDatastore`: asks for a site and a datastore like the push does, then
- * writes them into the file's `datastore` block. With a site and a datastore id in `args`,
- * nothing is asked and no request is sent. Returns true when the file was changed.
+ * Implements `ddstore.bindDatastore`: prompts for a site and a datastore like the push does,
+ * then writes them into the file's `datastore` block. With a site and a datastore id in `args`,
+ * no prompt is shown and no request is sent. Returns true when the file was changed.
  */
 export async function bindDatastore(deps: BindDependencies, resource?: vscode.Uri, args: BindArguments = {}): Promise<boolean> {
   const uri = resource instanceof vscode.Uri ? resource : vscode.window.activeTextEditor?.document.uri;

@@ -5,7 +5,7 @@ import type { DdstoreDiagnostic } from '../../core/validation/diagnostic';
 import type { ValidateOptions } from '../../core/validation/validate';
 import { validateDdstoreTextAsync } from '../../core/validation/validate';
 
-/** What the editor shows about a file besides its diagnostics: the CodeLens and the status bar. */
+/** Facts about a file that the CodeLens and the status bar show besides its diagnostics. */
 export interface FileSummary {
   readonly layout: DocumentLayout;
   readonly itemCount: number;

@@ -1,5 +1,5 @@
 // Entry of dist/validationWorker.js: validates large files in a worker thread, so JSON.parse
-// and the token scan of a 20 MB file never block the extension host.
+// and the token scan of a 20 MB file run outside the extension host's event loop.
 import { parentPort } from 'node:worker_threads';
 import { errorMessage } from '../../core/errors';
 import { validateDdstoreText } from '../../core/validation/validate';

@@ -5,6 +5,9 @@ import type { Logger } from '../../core/log';
 import type { ValidateOptions } from '../../core/validation/validate';
 import type { ValidationReport, WorkerReply, WorkerRequest } from './validationReport';
 
+/** Young generation of the worker's heap, in MB. */
+const YOUNG_GENERATION_MB = 4;
+
 /** Validation worker bundle, next to dist/extension.js. */
 export const WORKER_FILE = join(__dirname, 'validationWorker.js');
 
@@ -82,7 +85,10 @@ export class WorkerValidator {
 
   private start(): Worker {
     if (!this.worker) {
-      this.worker = new Worker(this.file);
+      // A small young generation lowers the peak memory of parsing a large file. For a 20 MB
+      // file (test/bench/validation.ts, Node 20, 2-core AMD EPYC), RSS grew by 3.9 times the
+      // file size with 8 MB and by 3.7 times with 4 MB, at about the same speed.
+      this.worker = new Worker(this.file, { resourceLimits: { maxYoungGenerationSizeMb: YOUNG_GENERATION_MB } });
       // An idle worker must not keep the extension host alive when it shuts down.
       this.worker.unref();
       this.logger.debug('validation worker started');

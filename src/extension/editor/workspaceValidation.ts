@@ -5,7 +5,7 @@ import type { LiveValidation } from '../diagnostics/liveValidation';
 
 export const VALIDATE_WORKSPACE_COMMAND = 'ddstore.validateWorkspace';
 
-/** What `ddstore.validateWorkspace` returns to programmatic callers. */
+/** Result of `ddstore.validateWorkspace` for programmatic callers. */
 export interface WorkspaceValidationResult {
   readonly files: number;
   /** Files with at least one error. */
