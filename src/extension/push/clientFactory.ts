@@ -23,13 +23,16 @@ function userHttpSetting<T>(name: string): T | undefined {
  * environment when `http.proxy` is empty, as VS Code itself does. `http.proxySupport: "off"`
  * means extensions use no proxy, so it turns both sources off.
  */
-export function vscodeProxySettings(env: NodeJS.ProcessEnv = process.env): ProxySettings | undefined {
-  if (userHttpSetting<string>('proxySupport') === 'off') {
+export function vscodeProxySettings(
+  env: NodeJS.ProcessEnv = process.env,
+  read: <T>(name: string) => T | undefined = userHttpSetting,
+): ProxySettings | undefined {
+  if (read<string>('proxySupport') === 'off') {
     return undefined;
   }
-  const proxy = userHttpSetting<string>('proxy')?.trim();
-  const noProxyList = userHttpSetting<string[]>('noProxy');
-  const strict = userHttpSetting<boolean>('proxyStrictSSL');
+  const proxy = read<string>('proxy')?.trim();
+  const noProxyList = read<string[]>('noProxy');
+  const strict = read<boolean>('proxyStrictSSL');
   if (proxy) {
     return {
       httpsProxy: proxy,
