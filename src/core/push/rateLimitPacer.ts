@@ -137,15 +137,22 @@ export class RateLimitPacer {
       const jitter = 50 + Math.round(this.random() * 200);
       this.pausedUntil = Math.max(this.pausedUntil, now + Math.min(this.maxWaitMs, resetMs + jitter));
       this.budget = 0;
-      if (info.resetSeconds === undefined && this.windowEnd < this.pausedUntil) {
-        // Without a reset header the window end is unknown. The pause counts as its end, so the probe
-        // starts afterwards instead of waiting for a response that no request would bring.
+      if (info.resetSeconds === undefined || this.windowEnd > this.pausedUntil) {
+        // The window end is unknown (no reset header) or later than the capped pause. The pause
+        // counts as the window end, so the probe starts when the pause ends.
         this.windowEnd = this.pausedUntil;
       }
       this.probeNextWindow = true;
       this.probing = false;
-    } else if (this.probing) {
-      this.probing = false;
+    } else {
+      if (this.probing) {
+        this.probing = false;
+      }
+      if (this.budget <= 0 && this.windowEnd - now > this.maxWaitMs) {
+        // A window longer than the maximum wait: wait that long, then send a single probe.
+        this.windowEnd = now + this.maxWaitMs;
+        this.probeNextWindow = true;
+      }
     }
     this.probeInFlight = false;
     this.notify();
