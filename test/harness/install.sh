@@ -5,7 +5,7 @@
 #   - code-server (VS Code 1.139.1 server and web workbench) from npm, native modules built with node-gyp
 #   - playwright-core, which drives Debian's chromium
 # It also installs the apt packages the test suites need: chromium, the toolchain and Kerberos headers
-# for code-server's native modules, and tinyproxy for the proxy tests.
+# for code-server's native modules, tinyproxy for the proxy tests and openssl for the TLS tests.
 #
 # Target folder: $DDSTORE_VSCODE_TEST_ENV (default ~/.cache/ddstore/vscode-test-env), outside the
 # checkout, so CI runs on fresh clones reuse it. The script is idempotent: it skips every part that is
@@ -29,6 +29,7 @@ missing_packages=()
 command -v chromium >/dev/null || missing_packages+=(chromium)
 dpkg -s libkrb5-dev >/dev/null 2>&1 || missing_packages+=(libkrb5-dev)
 command -v tinyproxy >/dev/null || missing_packages+=(tinyproxy)
+command -v openssl >/dev/null || missing_packages+=(openssl)
 command -v ip >/dev/null || missing_packages+=(iproute2) # run-tests.sh brings up loopback in its network namespace
 for tool in g++ make python3 pkg-config; do
   command -v "$tool" >/dev/null || missing_packages+=("$tool")
