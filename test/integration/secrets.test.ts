@@ -125,7 +125,7 @@ describe('keys in the log and the journal', () => {
     api = await activateExtension();
     simulator = await startTestSimulator();
     simulator.store.createDatastore({ id: DATASTORE_ID, name: 'secrets', primaryColumnName: 'id' });
-    // Answers every request with 500 and a body that copies the request headers, keys included.
+    // Responds to every request with 500 and a body that copies the request headers, keys included.
     echo = http.createServer((request, response) => {
       request.resume();
       response.writeHead(500, { 'content-type': 'application/json' });
@@ -173,7 +173,7 @@ describe('keys in the log and the journal', () => {
     assert.ok(results.every((result) => result.itemsWritten < 120), `a push succeeded: ${JSON.stringify(results.map((r) => r.itemsWritten))}`);
     assert.deepStrictEqual(keysIn(JSON.stringify(results)), [], 'a command result contains a key');
 
-    // The push log line "push failed" shows the last error path has reached the log file.
+    // The last error path logs the invalid datastore id, so once it is in a file the log is complete.
     const logFolder = path.dirname(hooks.logFolder);
     const logFiles = await waitForLog(logFolder, 'not-a-uuid');
     const logText = logFiles.map((file) => fs.readFileSync(file, 'utf8')).join('\n');
