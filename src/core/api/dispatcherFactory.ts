@@ -19,7 +19,7 @@ export interface ProxySettings {
    * host at the end of the tunnel is always verified.
    */
   readonly proxyStrictSSL?: boolean;
-  /** Where the settings came from, for log lines and errors. */
+  /** Origin of the settings (a setting or variable name), for log lines and errors. */
   readonly source: string;
 }
 
@@ -27,7 +27,7 @@ export interface DispatcherOptions {
   readonly proxy?: ProxySettings;
   /** Connections kept alive per origin. */
   readonly connections?: number;
-  /** Environment that holds `NODE_EXTRA_CA_CERTS`; `process.env` by default. */
+  /** Environment that contains `NODE_EXTRA_CA_CERTS`. Defaults to `process.env`. */
   readonly env?: Readonly<Record<string, string | undefined>>;
   readonly logger?: Logger;
   readonly redactor?: SecretRedactor;

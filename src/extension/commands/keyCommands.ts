@@ -35,13 +35,13 @@ export interface ProfileArguments {
 /** Arguments of `ddstore.validateProfile`. */
 export interface ValidateProfileArguments extends ProfileArguments {
   /**
-   * Whether to try the API key on the other Datadog sites after a rejection. Undefined asks the
+   * Whether to try the API key on the other Datadog sites after a rejection. Undefined prompts the
    * user, because this sends the key to those sites' hosts.
    */
   readonly checkOtherSites?: boolean;
 }
 
-/** What `ddstore.validateProfile` returns to programmatic callers. */
+/** Result of `ddstore.validateProfile` for programmatic callers. */
 export interface ValidateProfileResult extends KeyCheckResult {
   readonly profile: string;
   /** Sites whose API accepted the key, when other sites were checked. */

@@ -33,7 +33,7 @@ export class KeyStore {
   }
 
   /**
-   * Returns the active profile's keys, or asks for keys and saves them. When the keyring
+   * Returns the active profile's keys, or prompts for keys and saves them. When the keyring
    * fails, offers to keep the keys in memory until the window reloads.
    */
   async getOrAsk(site: string): Promise<ApiKeys | undefined> {
@@ -44,7 +44,7 @@ export class KeyStore {
       if (!isKeyringFailure(error)) {
         throw error;
       }
-      // The keyring cannot be read, so ask and offer to keep the answer in memory.
+      // The keyring cannot be read, so prompt for keys and offer to keep them in memory.
     }
     if (existing) {
       return existing;

@@ -43,7 +43,7 @@ interface StoredMetadata {
 export const DEFAULT_PROFILE_NAME = 'default';
 export const METADATA_KEY = 'ddstore.profiles';
 const SECRET_PREFIX = 'ddstore.profile/';
-/** Where versions before profiles kept one pair per site; read once and moved to "default". */
+/** Secret prefix of versions before profiles, one pair per site. Read once and moved to "default". */
 const LEGACY_SECRET_PREFIX = 'ddstore.keys/';
 
 const PROFILE_NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9 ._-]{0,63}$/;

@@ -1,6 +1,6 @@
 import * as vscode from 'vscode';
 
-/** What an untrusted-workspace confirmation shows about a push. */
+/** Target of a push, as the untrusted-workspace confirmation shows it. */
 export interface PushTarget {
   /** Workspace-relative path of the file. */
   readonly file: string;
