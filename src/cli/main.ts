@@ -25,7 +25,10 @@ Environment:
   DD_API_KEY, DD_APP_KEY  API key and application key (required for push)
   DD_SITE                 Default Datadog site
   DDSTORE_API_URL         Send requests to this loopback URL instead (a local simulator)
-  HTTPS_PROXY, NO_PROXY   Proxy for requests to Datadog
+  HTTPS_PROXY, HTTP_PROXY, NO_PROXY
+                          Proxy for requests to Datadog, and hosts that bypass it
+  NODE_EXTRA_CA_CERTS     PEM file of extra certificate authorities to trust
+  DDSTORE_LOG             Log to stderr at this level: error, warn, info or debug (keys are masked)
 
 Exit status: 0 everything written (or valid), 1 some items not written, 2 invalid input or usage.`;
 
