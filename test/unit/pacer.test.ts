@@ -166,7 +166,7 @@ describe('rate-limited pushes', () => {
     simulator = await startPushSimulator({ rateLimit: { limit: 10, periodSeconds: 1 } });
     client = clientFor(simulator);
     const neighbour = clientFor(simulator);
-    // Another client spends part of every window, so the budget the pacer sees runs out early.
+    // Another client spends part of every window, so the budget that the responses report runs out early.
     let stop = false;
     const noise = (async () => {
       while (!stop) {
