@@ -28,6 +28,10 @@ export function registerHistoryCommands(tree: WritesTreeProvider, journal: PushJ
       const entry = await entryOf(tree, target);
       return entry ? pushes.resume(entry, 'failed') : undefined;
     }),
+    vscode.commands.registerCommand('ddstore.writes.cancel', (target?: WritesNode | string) => {
+      const id = typeof target === 'string' ? target : target?.entry.header.id;
+      return id ? pushes.cancel(id) : false;
+    }),
     vscode.commands.registerCommand('ddstore.writes.openFile', async (target?: WritesNode | string) => {
       const entry = await entryOf(tree, target);
       if (entry) {

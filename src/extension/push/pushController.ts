@@ -50,6 +50,8 @@ interface PreparedPush {
 /** Carries out pushes from the editor: target choice, confirmation, progress, results. */
 export class PushController {
   private readonly running = new Set<string>();
+  /** The cancellation source of each running push, by push id. */
+  private readonly cancellers = new Map<string, AbortController>();
 
   constructor(
     private readonly deps: {
@@ -62,6 +64,21 @@ export class PushController {
       readonly logger: Logger;
     },
   ) {}
+
+  /**
+   * Cancels a running push: its request in flight, any wait and any read-back stop at once. The
+   * progress notification's Cancel button and `ddstore.writes.cancel` both end here. Returns
+   * false when no push with that id is running.
+   */
+  cancel(pushId: string): boolean {
+    const controller = this.cancellers.get(pushId);
+    if (!controller) {
+      return false;
+    }
+    this.deps.logger.info(`push ${pushId} cancelled by the user`);
+    controller.abort();
+    return true;
+  }
 
   /** Implements `ddstore.push`. With a complete `args`, no question is asked. */
   async push(resource?: vscode.Uri, commandArgs?: PushArguments | vscode.Uri[]): Promise<PushCommandResult> {
@@ -271,9 +288,11 @@ export class PushController {
       },
       async (progress, token) => {
         const controller = new AbortController();
+        let pushId: string | undefined;
         const subscription = token.onCancellationRequested(() => {
-          logger.info('push cancelled by the user');
-          controller.abort();
+          if (!pushId || !this.cancel(pushId)) {
+            controller.abort();
+          }
         });
         let done = 0;
         const requestCount = resume ? resume.requestCount : Math.ceil(total / MAX_ITEMS_PER_REQUEST);
@@ -291,6 +310,8 @@ export class PushController {
             logger,
             resume: resume ? { entry: resume.entry, only: resume.only } : undefined,
             onStart: (header) => {
+              pushId = header.id;
+              this.cancellers.set(header.id, controller);
               liveEntry = { header, outcomes: [...outcomes.values()] };
               this.deps.tree.updateLive(liveEntry);
             },
@@ -317,6 +338,9 @@ export class PushController {
           });
         } finally {
           subscription.dispose();
+          if (pushId) {
+            this.cancellers.delete(pushId);
+          }
         }
       },
     );
