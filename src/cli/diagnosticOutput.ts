@@ -1,7 +1,7 @@
 import type { LineIndex } from '../core/format/lineIndex';
 import type { DdstoreDiagnostic } from '../core/validation/diagnostic';
 
-/** A diagnostic with 1-based lines and columns, as the CLI prints it in JSON. */
+/** A diagnostic with 1-based lines and columns, as the CLI prints it in JSON; the end is exclusive. */
 export interface JsonDiagnostic {
   readonly code: string;
   readonly severity: DdstoreDiagnostic['severity'];

@@ -2,19 +2,9 @@ import { readFile } from 'node:fs/promises';
 import { LineIndex } from '../core/format/lineIndex';
 import type { DdstoreDiagnostic } from '../core/validation/diagnostic';
 import { validateDdstoreTextAsync } from '../core/validation/validate';
+import type { JsonDiagnostic } from './diagnosticOutput';
+import { formatDiagnosticLine, toJsonDiagnostic } from './diagnosticOutput';
 import { EXIT_INVALID, EXIT_OK, type CliIo } from './io';
-
-/** One diagnostic in the `--json` output. Lines and columns are 1-based; the end is exclusive. */
-export interface JsonDiagnostic {
-  readonly code: string;
-  readonly severity: DdstoreDiagnostic['severity'];
-  readonly message: string;
-  readonly line: number;
-  readonly column: number;
-  readonly endLine: number;
-  readonly endColumn: number;
-  readonly itemIndex?: number;
-}
 
 /** The `--json` output of `ddstore validate`. */
 export interface JsonValidateResult {
@@ -54,34 +44,16 @@ export async function validateCommand(
       file,
       valid,
       items,
-      diagnostics: diagnostics.map((diagnostic) => toJson(diagnostic, lines)),
+      diagnostics: diagnostics.map((diagnostic) => toJsonDiagnostic(diagnostic, lines)),
     };
     io.stdout(`${JSON.stringify(result)}\n`);
   } else {
     for (const diagnostic of diagnostics) {
-      const start = lines.positionAt(diagnostic.span.offset);
-      io.stdout(
-        `${file}:${start.line + 1}:${start.character + 1}: ${diagnostic.severity} ${diagnostic.code}: ${diagnostic.message}\n`,
-      );
+      io.stdout(`${formatDiagnosticLine(file, diagnostic, lines)}\n`);
     }
     io.stdout(`${file}: ${summary(valid, items, diagnostics)}\n`);
   }
   return valid ? EXIT_OK : EXIT_INVALID;
-}
-
-function toJson(diagnostic: DdstoreDiagnostic, lines: LineIndex): JsonDiagnostic {
-  const start = lines.positionAt(diagnostic.span.offset);
-  const end = lines.positionAt(diagnostic.span.offset + diagnostic.span.length);
-  return {
-    code: diagnostic.code,
-    severity: diagnostic.severity,
-    message: diagnostic.message,
-    line: start.line + 1,
-    column: start.character + 1,
-    endLine: end.line + 1,
-    endColumn: end.character + 1,
-    ...(diagnostic.itemIndex !== undefined && { itemIndex: diagnostic.itemIndex }),
-  };
 }
 
 function summary(valid: boolean, items: number, diagnostics: readonly DdstoreDiagnostic[]): string {

@@ -1,15 +1,6 @@
-import { createScanner } from './jsonc';
+import { CLOSE_BRACE, CLOSE_BRACKET, COMMA, createScanner, EOF, NULL_KEYWORD, NUMBER, OPEN_BRACE, OPEN_BRACKET } from './jsonc';
 import type { DdstoreDocument, DocumentLayout, TextSpan } from './model';
 
-// Token kinds of jsonc-parser's SyntaxKind (a const enum in its typings).
-const OPEN_BRACE = 1;
-const CLOSE_BRACE = 2;
-const OPEN_BRACKET = 3;
-const CLOSE_BRACKET = 4;
-const COMMA = 5;
-const NULL_KEYWORD = 7;
-const NUMBER = 11;
-const EOF = 17;
 
 /** Location of a JSON path in a text: the property name and the value, or the deepest value found. */
 export interface PathLocation {

@@ -1,17 +1,6 @@
-import { createScanner } from './jsonc';
+import { CLOSE_BRACE, CLOSE_BRACKET, COMMA, createScanner, EOF, NUMBER, OPEN_BRACE, OPEN_BRACKET, STRING } from './jsonc';
 import type { TextSpan } from './model';
 import { runSteps } from './steps';
-
-// Token kinds of jsonc-parser's SyntaxKind. The package declares it as a const enum,
-// so the values are copied here instead of read from the runtime object in the hot loop.
-const OPEN_BRACE = 1;
-const CLOSE_BRACE = 2;
-const OPEN_BRACKET = 3;
-const CLOSE_BRACKET = 4;
-const COMMA = 5;
-const STRING = 10;
-const NUMBER = 11;
-const EOF = 17;
 
 /** Tokens scanned between two yields of the generator: about 20 to 50 ms of work. */
 const TOKENS_PER_STEP = 200_000;
