@@ -1,7 +1,7 @@
 import { DdstoreError } from '../errors';
 import { findSite, siteIds } from '../sites';
 
-/** Where API requests go, and why. */
+/** Target origin of API requests and the site it serves. */
 export interface ApiEndpoint {
   /** Origin without a trailing slash, for example `https://api.datadoghq.eu`. */
   readonly origin: string;

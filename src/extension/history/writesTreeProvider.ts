@@ -64,7 +64,7 @@ export class WritesTreeProvider implements vscode.TreeDataProvider<WritesNode>, 
     return this.live.has(id);
   }
 
-  /** All pushes, newest first, with live state where a push is running. */
+  /** Lists all pushes, newest first, with live state where a push is running. */
   async list(): Promise<PushHistoryEntry[]> {
     if (!this.loaded) {
       await this.reload();
@@ -139,8 +139,12 @@ function pushItem(entry: PushHistoryEntry, running: boolean): vscode.TreeItem {
   );
   item.id = header.id;
   const when = new Date(header.startedAt).toLocaleString();
-  const statusText =
-    status === 'interrupted' ? vscode.l10n.t('interrupted') : status === 'running' ? vscode.l10n.t('running') : '';
+  let statusText = '';
+  if (status === 'interrupted') {
+    statusText = vscode.l10n.t('interrupted');
+  } else if (status === 'running') {
+    statusText = vscode.l10n.t('running');
+  }
   item.description = `${written} of ${header.itemCount} items written · ${header.site} · ${when}${statusText ? ` · ${statusText}` : ''}`;
   const hasFailed = entry.outcomes.some((outcome) => outcome.state === 'failed' || outcome.state === 'unknown');
   item.contextValue = `ddstore.push.${status}${hasFailed ? '.hasFailed' : ''}`;

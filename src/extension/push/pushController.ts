@@ -29,7 +29,7 @@ export interface PushArguments {
   readonly conflictMode?: ConflictMode;
 }
 
-/** What `ddstore.push` returns to programmatic callers. */
+/** Result of `ddstore.push` for programmatic callers. */
 export interface PushCommandResult {
   readonly pushId?: string;
   readonly itemsWritten: number;
