@@ -4,8 +4,12 @@ export interface CliIo {
   stderr(text: string): void;
   /** Environment variables; `process.env` in the real CLI. */
   readonly env: Readonly<Record<string, string | undefined>>;
-  /** Aborts a running push (Ctrl+C in the real CLI). */
+  /** Aborts a running push (Ctrl+C or SIGTERM in the real CLI). */
   readonly signal?: AbortSignal;
+  /** True when stderr is a terminal: rate-limit waits then count down once a second. */
+  readonly stderrIsTTY?: boolean;
+  /** Reads standard input for the file name `-`, up to `maxBytes`; undefined when it is longer. */
+  readonly readStdin?: (maxBytes: number) => Promise<Buffer | undefined>;
 }
 
 /** Exit codes of the CLI. */

@@ -1,4 +1,3 @@
-import { promises as fs } from 'node:fs';
 import type { ApiKeys } from '../core/api/datastoreClient';
 import { DatastoreClient, isDatastoreId } from '../core/api/datastoreClient';
 import { createDispatcher, proxyFromEnvironment } from '../core/api/dispatcherFactory';
@@ -17,6 +16,7 @@ import { DEFAULT_SITE } from '../core/sites';
 import type { DdstoreDiagnostic } from '../core/validation/diagnostic';
 import { validateDdstoreText } from '../core/validation/validate';
 import { cliLogger } from './cliLogger';
+import { readInputFile } from './inputFile';
 import type { CliIo } from './io';
 import { EXIT_INVALID, EXIT_NOT_WRITTEN, EXIT_OK } from './io';
 import { formatDiagnosticLine, toJsonDiagnostic } from './diagnosticOutput';
@@ -27,6 +27,15 @@ export interface PushCommandOptions {
   readonly datastore?: string;
   readonly conflictMode?: string;
   readonly concurrency?: string;
+  /** Timeout of one request, in seconds, as typed. */
+  readonly timeout?: string;
+}
+
+/** On a stderr that is not a terminal, a running rate-limit wait is reported again after this long. */
+const WAIT_REPORT_INTERVAL_MS = 10_000;
+
+function plural(count: number, noun: string): string {
+  return `${count.toLocaleString('en-US')} ${noun}${count === 1 ? '' : 's'}`;
 }
 
 function fail(io: CliIo, json: boolean, file: string, message: string, extra: Record<string, unknown> = {}): number {
@@ -42,12 +51,12 @@ function fail(io: CliIo, json: boolean, file: string, message: string, extra: Re
 /** Implements `ddstore push`: validate, resolve the target, push, report; nothing is sent for an invalid file. */
 export async function pushCommand(file: string, options: PushCommandOptions, io: CliIo): Promise<number> {
   const { json } = options;
-  let text: string;
-  try {
-    text = await fs.readFile(file, 'utf8');
-  } catch (error) {
-    return fail(io, json, file, `Unable to read ${file}: ${errorMessage(error)}. Check the path.`);
+  const input = await readInputFile(file, io);
+  if ('error' in input) {
+    return fail(io, json, file, input.error);
   }
+  const text = input.text;
+  file = input.name;
 
   const conflictModeText = options.conflictMode;
   if (conflictModeText !== undefined && !CONFLICT_MODES.includes(conflictModeText as ConflictMode)) {
@@ -56,6 +65,10 @@ export async function pushCommand(file: string, options: PushCommandOptions, io:
   const concurrency = options.concurrency === undefined ? PUSH_DEFAULTS.concurrency : Number(options.concurrency);
   if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 32) {
     return fail(io, json, file, `--concurrency "${options.concurrency}" is not valid. Use a whole number from 1 to 32.`);
+  }
+  const timeoutSeconds = options.timeout === undefined ? PUSH_DEFAULTS.timeoutMs / 1000 : Number(options.timeout);
+  if (options.timeout?.trim() === '' || !Number.isFinite(timeoutSeconds) || timeoutSeconds < 1 || timeoutSeconds > 600) {
+    return fail(io, json, file, `--timeout "${options.timeout}" is not valid. Use a number of seconds from 1 to 600.`);
   }
 
   const initial = validateDdstoreText(text);
@@ -83,11 +96,13 @@ export async function pushCommand(file: string, options: PushCommandOptions, io:
   const logger = cliLogger(io);
   let client: DatastoreClient;
   try {
-    const override = io.env.DDSTORE_API_URL ? { value: io.env.DDSTORE_API_URL, source: 'DDSTORE_API_URL' } : undefined;
+    // An empty DDSTORE_API_URL means unset; a value of only whitespace is rejected by resolveEndpoint.
+    const override = io.env.DDSTORE_API_URL !== undefined ? { value: io.env.DDSTORE_API_URL, source: 'DDSTORE_API_URL' } : undefined;
     const endpoint = resolveEndpoint(site, override);
     const dispatcher = createDispatcher({ proxy: proxyFromEnvironment(io.env), connections: concurrency, env: io.env, logger });
     client = new DatastoreClient(endpoint, keys, {
       connections: concurrency,
+      defaultTimeoutMs: timeoutSeconds * 1000,
       dispatcher,
       ownsDispatcher: true,
       userAgent: 'ddstore-cli',
@@ -114,8 +129,9 @@ export async function pushCommand(file: string, options: PushCommandOptions, io:
     const conflictMode = (conflictModeText as ConflictMode | undefined) ?? document.conflictMode ?? 'fail_on_conflict';
     const items = checked.document.items.map((entry) => entry.value);
     if (!json) {
-      io.stderr(`Writing ${items.length} items in ${Math.ceil(items.length / 100)} requests to ${datastore.name} on ${client.endpoint.site} (${conflictMode})\n`);
+      io.stderr(`Writing ${plural(items.length, 'item')} in ${plural(Math.ceil(items.length / 100), 'request')} to ${datastore.name} on ${client.endpoint.site} (${conflictMode})\n`);
     }
+    let lastWaitReport = Number.NEGATIVE_INFINITY;
     const { result } = await runPushJob({
       file,
       text,
@@ -123,16 +139,26 @@ export async function pushCommand(file: string, options: PushCommandOptions, io:
       client,
       datastore,
       conflictMode,
-      tuning: { concurrency },
+      tuning: { concurrency, timeoutMs: timeoutSeconds * 1000 },
       signal: io.signal,
       logger,
       observer: json
         ? undefined
         : {
             onRequestDone: (outcome) => {
-              io.stderr(`  ${describeRange(outcome)}: ${outcome.state}${outcome.httpStatus ? ` (HTTP ${outcome.httpStatus})` : ''}${outcome.message && outcome.state !== 'written' ? ` ${defaultRedactor.redact(outcome.message)}` : ''}\n`);
+              io.stderr(`  ${defaultRedactor.redact(describeOutcome(outcome))}\n`);
             },
-            onWait: (wait) => io.stderr(`  waiting for rate limit ${wait.name ?? ''}: ${wait.seconds} s\n`),
+            onWait: (wait) => {
+              // A terminal shows a countdown; a log file gets the start of a wait and then a
+              // line every WAIT_REPORT_INTERVAL_MS, not one line per second.
+              const now = Date.now();
+              if (!io.stderrIsTTY && !wait.starting && now - lastWaitReport < WAIT_REPORT_INTERVAL_MS) {
+                return;
+              }
+              lastWaitReport = now;
+              const name = wait.name ? ` ${wait.name}` : '';
+              io.stderr(defaultRedactor.redact(`  waiting for the rate limit${name}: ${wait.seconds} s${wait.afterRejection ? ' (after HTTP 429)' : ''}\n`));
+            },
           },
     });
     return report(io, json, file, text, checked.document, result, { site: client.endpoint.site, datastore, conflictMode });
@@ -142,6 +168,14 @@ export async function pushCommand(file: string, options: PushCommandOptions, io:
   } finally {
     await client.close();
   }
+}
+
+/** Formats the progress line of one request: its items, state, HTTP status and message. */
+function describeOutcome(outcome: PushResult['outcomes'][number]): string {
+  const message = outcome.message && outcome.state !== 'written' ? outcome.message : '';
+  const status = outcome.httpStatus && !message.startsWith(`HTTP ${outcome.httpStatus}`) ? ` (HTTP ${outcome.httpStatus})` : '';
+  const stored = outcome.state === 'written' && outcome.alreadyStored ? ` (${outcome.alreadyStored} already stored, identical)` : '';
+  return `${describeRange(outcome)}: ${outcome.state}${status}${stored}${message ? ` ${message}` : ''}`;
 }
 
 function reportInvalid(io: CliIo, json: boolean, file: string, text: string, diagnostics: readonly DdstoreDiagnostic[]): number {
@@ -190,6 +224,7 @@ function report(
       itemsFailed: result.itemsFailed,
       itemsUnknown: result.itemsUnknown,
       itemsNotSent: result.itemsSkipped,
+      itemsAlreadyStored: result.itemsAlreadyStored,
       stopped: result.stopped,
       stats: result.stats,
       requests: result.outcomes.map((outcome) => ({
@@ -198,6 +233,7 @@ function report(
         lastItem: outcome.end,
         state: outcome.state,
         httpStatus: outcome.httpStatus,
+        alreadyStored: outcome.alreadyStored,
         attempts: outcome.attempts,
         durationMs: outcome.durationMs,
         message: outcome.message,
@@ -209,11 +245,19 @@ function report(
     for (const diagnostic of diagnostics) {
       io.stderr(`${defaultRedactor.redact(formatDiagnosticLine(file, diagnostic, lines))}\n`);
     }
-    const parts = [`${result.itemsWritten} of ${total} items written to ${target.datastore.name} on ${target.site}`];
-    if (result.itemsFailed) parts.push(`${result.itemsFailed} rejected`);
-    if (result.itemsUnknown) parts.push(`${result.itemsUnknown} unknown (sent, no answer)`);
-    if (result.itemsSkipped) parts.push(`${result.itemsSkipped} not sent`);
-    io.stdout(`${parts.join(', ')}.${result.stopped ? ` Stopped: ${defaultRedactor.redact(result.stopped.message)}` : ''}\n`);
+    // itemsWritten counts the items found already stored, identical, after a conflict; the
+    // summary names them apart, since this push may not have written them.
+    const byThisPush = result.itemsWritten - result.itemsAlreadyStored;
+    const parts = [`${byThisPush.toLocaleString('en-US')} of ${plural(total, 'item')} written to ${target.datastore.name} on ${target.site}`];
+    if (result.itemsAlreadyStored) parts.push(`${result.itemsAlreadyStored.toLocaleString('en-US')} already stored, identical`);
+    if (result.itemsFailed) parts.push(`${result.itemsFailed.toLocaleString('en-US')} rejected`);
+    if (result.itemsUnknown) parts.push(`${result.itemsUnknown.toLocaleString('en-US')} unknown: sent, outcome not confirmed`);
+    if (result.itemsSkipped) parts.push(`${result.itemsSkipped.toLocaleString('en-US')} not sent`);
+    const stopped = result.stopped ? ` Stopped: ${defaultRedactor.redact(result.stopped.message)}` : '';
+    const next = result.itemsUnknown
+      ? ' Push the file again to check the unknown items: with fail_on_conflict, items found stored identical count as already stored; with overwrite_on_conflict, they are written again.'
+      : '';
+    io.stdout(`${parts.join(', ')}.${stopped}${next}\n`);
   }
   return ok ? EXIT_OK : EXIT_NOT_WRITTEN;
 }

@@ -1,9 +1,9 @@
-import { readFile } from 'node:fs/promises';
 import { LineIndex } from '../core/format/lineIndex';
 import type { DdstoreDiagnostic } from '../core/validation/diagnostic';
 import { validateDdstoreTextAsync } from '../core/validation/validate';
 import type { JsonDiagnostic } from './diagnosticOutput';
 import { formatDiagnosticLine, toJsonDiagnostic } from './diagnosticOutput';
+import { readInputFile } from './inputFile';
 import { EXIT_INVALID, EXIT_OK, type CliIo } from './io';
 
 /** The `--json` output of `ddstore validate`. */
@@ -26,13 +26,13 @@ export async function validateCommand(
   options: { json: boolean; primaryKey?: string },
   io: CliIo,
 ): Promise<number> {
-  let text: string;
-  try {
-    text = await readFile(file, 'utf8');
-  } catch (error) {
-    io.stderr(`ddstore: cannot read ${file}: ${readErrorReason(error)}\n`);
+  const input = await readInputFile(file, io);
+  if ('error' in input) {
+    io.stderr(`ddstore: ${input.error}\n`);
     return EXIT_INVALID;
   }
+  const text = input.text;
+  file = input.name;
 
   const { document, diagnostics } = await validateDdstoreTextAsync(text, { primaryKey: options.primaryKey });
   const lines = new LineIndex(text);
@@ -65,19 +65,4 @@ function summary(valid: boolean, items: number, diagnostics: readonly DdstoreDia
 
 function plural(count: number, noun: string): string {
   return `${count.toLocaleString('en-US')} ${noun}${count === 1 ? '' : 's'}`;
-}
-
-function readErrorReason(error: unknown): string {
-  const code = (error as { code?: string }).code;
-  switch (code) {
-    case 'ENOENT':
-      return 'no such file. Check the path.';
-    case 'EISDIR':
-      return 'it is a directory, not a file.';
-    case 'EACCES':
-    case 'EPERM':
-      return 'permission denied.';
-    default:
-      return error instanceof Error ? error.message : String(error);
-  }
 }

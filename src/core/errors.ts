@@ -10,6 +10,8 @@ export type DdstoreErrorCode =
   | 'cancelled'
   | 'rate-limited'
   | 'bad-response'
+  /** A local error (such as serialising the body) stopped a request before it was sent. */
+  | 'request-not-sent'
   | 'storage-failed';
 
 /** An error with a stable code, the underlying cause, and a message that says what to do next. */

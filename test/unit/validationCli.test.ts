@@ -97,7 +97,7 @@ describe('ddstore validate', () => {
     const path = join(folder, 'missing.ddstore.json');
     const io = captureIo();
     assert.equal(await validateCommand(path, { json: false }, io), EXIT_INVALID);
-    assert.equal(io.err.join(''), `ddstore: cannot read ${path}: no such file. Check the path.\n`);
+    assert.equal(io.err.join(''), `ddstore: Unable to read ${path}: no such file. Check the path.\n`);
     assert.deepEqual(io.out, []);
   });
 

@@ -75,14 +75,37 @@ export function isConflictResponse(status: number, errors: readonly ApiErrorEntr
   return errors.some((entry) => /conflict|already exists|duplicate/i.test(`${entry.title} ${entry.detail ?? ''}`));
 }
 
-/** Explains a 401 or 403 with the causes a user can check. */
-export function describeAuthFailure(status: number, site: string, errors: readonly ApiErrorEntry[]): string {
+/** Formats one error entry with its HTTP status, without repeating a status the title already names. */
+export function describeHttpError(status: number, entry: ApiErrorEntry): string {
+  const text = formatErrorEntry(entry);
+  return text.startsWith(`HTTP ${status}`) ? text : `HTTP ${status} ${text}`;
+}
+
+/** Formats every error entry of an answer as one line, with the HTTP status once. */
+export function describeHttpErrors(status: number, entries: readonly ApiErrorEntry[]): string {
+  if (entries.length === 0) {
+    return `HTTP ${status}`;
+  }
+  const [first, ...rest] = entries;
+  return [describeHttpError(status, first), ...rest.map(formatErrorEntry)].join('; ');
+}
+
+/**
+ * Explains a 401 or 403 with the causes a user can check. `permission` is the application-key
+ * permission the failing call needs: apps_datastore_read for reads, apps_datastore_write for writes.
+ */
+export function describeAuthFailure(
+  status: number,
+  site: string,
+  errors: readonly ApiErrorEntry[],
+  permission: 'apps_datastore_read' | 'apps_datastore_write',
+): string {
   const serverText = errors.map(formatErrorEntry).join('; ');
   return (
     `Datadog rejected the keys (HTTP ${status}${serverText ? `: ${serverText}` : ''}). ` +
     `Likely causes: the keys belong to another site than ${site}, the API key or application key is invalid or revoked, ` +
-    `or the application key lacks the apps_datastore_write permission. ` +
-    `Check the site, then set the keys again.`
+    `or the application key lacks the ${permission} permission. ` +
+    `Check the site and the key's permissions, then replace the keys if they are wrong.`
   );
 }
 

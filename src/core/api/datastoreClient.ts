@@ -1,8 +1,8 @@
-import { DdstoreError } from '../errors';
+import { DdstoreError, errorMessage } from '../errors';
 import type { ConflictMode } from '../format/model';
 import type { Logger, SecretRedactor } from '../log';
 import { defaultRedactor, silentLogger } from '../log';
-import { describeAuthFailure, formatErrorEntry, parseErrorBody } from './apiError';
+import { describeAuthFailure, describeHttpErrors, parseErrorBody } from './apiError';
 import type { ApiErrorEntry, BulkWriteBody, DatastoreSummary, StoredItem } from './apiTypes';
 import type { ApiEndpoint } from './endpoint';
 import type { HttpRequest, HttpResponse, TransportOptions } from './httpTransport';
@@ -92,7 +92,16 @@ export class DatastoreClient {
     let payload: string | undefined;
     if (body !== undefined) {
       headers['content-type'] = 'application/json';
-      payload = JSON.stringify(body);
+      try {
+        payload = JSON.stringify(body);
+      } catch (cause) {
+        // JSON.stringify recurses, so a value nested thousands of levels deep overflows the stack.
+        throw new DdstoreError(
+          'request-not-sent',
+          `Unable to serialise the body of ${method} ${path.split('?')[0]} (${errorMessage(cause)}), so nothing was sent. An item nested too deeply is the likely cause; validate the file and flatten that item.`,
+          { cause },
+        );
+      }
     }
     const response = await this.transport.send({
       method,
@@ -108,21 +117,16 @@ export class DatastoreClient {
   private toResult(method: string, path: string, response: HttpResponse): ApiResult {
     const ok = response.status >= 200 && response.status < 300;
     // A proxy or a hostile server may echo the request headers, keys included, in any body.
+    // Masking runs on the whole body before anything parses or shortens it, so an excerpt can
+    // never cut a key in two and keep a part of it.
     const bodyText = this.redactor.redact(response.bodyText);
-    const rateLimit = parseRateLimitHeaders(response.headers);
+    const parsedRateLimit = parseRateLimitHeaders(response.headers);
+    const rateLimit = parsedRateLimit.name === undefined ? parsedRateLimit : { ...parsedRateLimit, name: this.redactor.redact(parsedRateLimit.name) };
     if (!ok) {
-      const errors = parseErrorBody(response.status, response.headers, bodyText);
-      if (response.status >= 300 && response.status < 400) {
-        const location = response.headers.location;
-        const rawTarget = Array.isArray(location) ? location[0] : location;
-        const target = rawTarget === undefined ? undefined : this.redactor.redact(rawTarget);
-        errors.unshift({
-          status: String(response.status),
-          title: `HTTP ${response.status} redirect${target ? ` to ${target}` : ''}`,
-          detail:
-            'ddstore does not follow redirects, so keys are never sent to another host. Check the site and any API URL override.',
-        });
-      }
+      const errors =
+        response.status >= 300 && response.status < 400
+          ? [this.redirectError(response)]
+          : parseErrorBody(response.status, response.headers, bodyText).map((entry) => this.redactEntry(entry));
       this.logger.debug(`${method} ${path.split('?')[0]} -> ${response.status} in ${Math.round(response.durationMs)} ms`);
       return { status: response.status, ok, rateLimit, json: undefined, errors, durationMs: response.durationMs };
     }
@@ -142,16 +146,44 @@ export class DatastoreClient {
     return { status: response.status, ok, rateLimit, json, errors: [], durationMs: response.durationMs };
   }
 
+  /** Describes a 3xx answer by its Location; the body of a redirect carries nothing more. */
+  private redirectError(response: HttpResponse): ApiErrorEntry {
+    const location = response.headers.location;
+    const rawTarget = Array.isArray(location) ? location[0] : location;
+    const target = rawTarget === undefined ? undefined : this.redactLocation(rawTarget);
+    return {
+      status: String(response.status),
+      title: `HTTP ${response.status} redirect${target ? ` to ${target}` : ''}`,
+      detail: 'ddstore does not follow redirects, so keys are never sent to another host. Check the site and any API URL override.',
+    };
+  }
+
+  /** Masks keys in a Location, also where they are percent-encoded. */
+  private redactLocation(location: string): string {
+    let decoded = location;
+    try {
+      decoded = decodeURIComponent(location);
+    } catch {
+      // A malformed escape leaves the raw text, which is masked as it is.
+    }
+    return decoded === location || this.redactor.redact(decoded) === decoded ? this.redactor.redact(location) : this.redactor.redact(decoded);
+  }
+
+  /** Masks keys in the decoded strings of an error entry: JSON escapes such as \u002d hide them from the raw-text mask. */
+  private redactEntry(entry: ApiErrorEntry): ApiErrorEntry {
+    const mask = (text: string | undefined): string | undefined => (text === undefined ? undefined : this.redactor.redact(text));
+    return { ...entry, title: this.redactor.redact(entry.title), detail: mask(entry.detail), pointer: mask(entry.pointer), parameter: mask(entry.parameter) };
+  }
+
   /** Throws a coded error for a failed call that is not worth a special case. */
-  private expectOk(result: ApiResult, action: string): unknown {
+  private expectOk(result: ApiResult, action: string, permission: 'apps_datastore_read' | 'apps_datastore_write' = 'apps_datastore_read'): unknown {
     if (result.ok) {
       return result.json;
     }
     if (result.status === 401 || result.status === 403) {
-      throw new DdstoreError('auth-failed', `Unable to ${action}. ${describeAuthFailure(result.status, this.endpoint.site, result.errors)}`);
+      throw new DdstoreError('auth-failed', `Unable to ${action}. ${describeAuthFailure(result.status, this.endpoint.site, result.errors, permission)}`);
     }
-    const text = result.errors.map(formatErrorEntry).join('; ');
-    throw new DdstoreError('http-error', `Unable to ${action}: HTTP ${result.status}${text ? ` (${text})` : ''}.`);
+    throw new DdstoreError('http-error', `Unable to ${action}: ${describeHttpErrors(result.status, result.errors)}.`);
   }
 
   async listDatastores(options: CallOptions = {}): Promise<DatastoreSummary[]> {
@@ -168,7 +200,7 @@ export class DatastoreClient {
     if (result.status === 404) {
       throw new DdstoreError(
         'invalid-target',
-        `Datastore ${id} was not found on ${this.endpoint.site}. Check the id and the site, or choose the datastore from the list.`,
+        `Datastore ${id} was not found on ${this.endpoint.site}. Check the datastore id and the site; the datastore's page in Datadog shows its id.`,
       );
     }
     const json = this.expectOk(result, `read datastore ${id}`) as { data?: unknown };

@@ -4,6 +4,7 @@ import type { Dispatcher } from 'undici';
 import { DdstoreError } from '../errors';
 import type { Logger, SecretRedactor } from '../log';
 import { defaultRedactor, silentLogger } from '../log';
+import { isLoopbackHostname } from './endpoint';
 import { loadUndici } from './undiciLoader';
 
 /** Proxy settings from VS Code's `http.*` settings or from the CLI's environment. */
@@ -134,9 +135,10 @@ export function createDispatcher(options: DispatcherOptions = {}): Dispatcher {
   const proxyTls = { ...requestTls, ...(proxy.proxyStrictSSL === false ? { rejectUnauthorized: false } : {}) };
   logger.info(
     `requests go through the proxy ${[...new Set(described)].join(', ')} from ${proxy.source}` +
-      `${proxy.noProxy ? ` except for ${proxy.noProxy}` : ''}${proxy.proxyStrictSSL === false ? ' (the proxy certificate is not verified)' : ''}`,
+      `${proxy.noProxy ? ` except for ${proxy.noProxy}` : ''} and except for loopback addresses` +
+      `${proxy.proxyStrictSSL === false ? ' (the proxy certificate is not verified)' : ''}`,
   );
-  return new undici.EnvHttpProxyAgent({
+  const proxied = new undici.EnvHttpProxyAgent({
     ...agentOptions,
     // The agent would fall back to process.env for a missing value; an empty string stops that,
     // so only the given settings apply. Without an HTTPS proxy, https: targets use the HTTP proxy.
@@ -147,6 +149,46 @@ export function createDispatcher(options: DispatcherOptions = {}): Dispatcher {
     requestTls,
     proxyTls,
   });
+  const direct = new undici.Agent({ ...agentOptions, connect: requestTls });
+  return new LoopbackBypass(undici.Dispatcher, direct, proxied).dispatcher;
+}
+
+/**
+ * Routes requests to a loopback origin (the override for a local simulator) straight to it and
+ * every other request through the proxy. A loopback override may use plain HTTP, and a proxy
+ * must never see its requests, because they carry the keys in clear text.
+ */
+class LoopbackBypass {
+  readonly dispatcher: Dispatcher;
+
+  constructor(Base: typeof Dispatcher, direct: Dispatcher, proxied: Dispatcher) {
+    // undici is loaded lazily, so the subclass of its Dispatcher is created here.
+    class Bypass extends Base {
+      override dispatch(options: Dispatcher.DispatchOptions, handler: Dispatcher.DispatchHandler): boolean {
+        return (isLoopbackOrigin(options.origin) ? direct : proxied).dispatch(options, handler);
+      }
+
+      override async close(): Promise<void> {
+        await Promise.all([direct.close(), proxied.close()]);
+      }
+
+      override async destroy(): Promise<void> {
+        await Promise.all([direct.destroy(), proxied.destroy()]);
+      }
+    }
+    this.dispatcher = new Bypass();
+  }
+}
+
+function isLoopbackOrigin(origin: string | URL | undefined): boolean {
+  if (origin === undefined) {
+    return false;
+  }
+  try {
+    return isLoopbackHostname(new URL(String(origin)).hostname);
+  } catch {
+    return false;
+  }
 }
 
 /**

@@ -147,7 +147,7 @@ export class HttpTransport {
     if (timedOut) {
       return new DdstoreError(
         'timeout',
-        `${where} timed out after ${Math.round(durationMs)} ms. Raise the request timeout setting if the server is slow.`,
+        `${where} timed out after ${Math.round(durationMs)} ms. If the server is slow, raise the request timeout (ddstore.requestTimeoutSeconds in VS Code, --timeout in the CLI).`,
         { cause: error },
       );
     }

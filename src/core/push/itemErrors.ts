@@ -1,4 +1,4 @@
-import { formatErrorEntry, parseJsonPointer } from '../api/apiError';
+import { describeHttpError, parseJsonPointer } from '../api/apiError';
 import type { ApiErrorEntry } from '../api/apiTypes';
 import type { ItemError } from './pushTypes';
 
@@ -20,7 +20,7 @@ export function mapErrorsToItems(
   code: ItemError['code'] = 'api-error',
 ): ItemError[] {
   return entries.map((entry): ItemError => {
-    const message = `HTTP ${status} ${formatErrorEntry(entry)}`;
+    const message = describeHttpError(status, entry);
     const match = entry.pointer ? VALUES_POINTER.exec(entry.pointer) : null;
     if (match) {
       const position = Number(match[1]);

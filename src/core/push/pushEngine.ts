@@ -1,4 +1,4 @@
-import { describeAuthFailure, formatErrorEntry, isConflictResponse } from '../api/apiError';
+import { describeAuthFailure, describeHttpError, describeHttpErrors, isConflictResponse } from '../api/apiError';
 import type { ApiErrorEntry, StoredItem } from '../api/apiTypes';
 import type { ApiResult, CallOptions } from '../api/datastoreClient';
 import { DdstoreError, errorMessage, isCancellation } from '../errors';
@@ -71,12 +71,40 @@ function mayHaveCommitted(error: unknown): boolean {
   if (!(error instanceof DdstoreError)) {
     return true;
   }
+  if (isLocalFailure(error)) {
+    return false;
+  }
   if (error.code === 'network-error') {
     const text = `${error.message} ${errorMessage(error.cause)}`;
     // The connection was never made, so nothing reached the server.
     return !/ECONNREFUSED|ENOTFOUND|EAI_AGAIN|ENETUNREACH|EHOSTUNREACH|UND_ERR_CONNECT_TIMEOUT/.test(text);
   }
   return true;
+}
+
+/** Errors raised before a request left this process: sending it again cannot help. */
+function isLocalFailure(error: unknown): boolean {
+  return error instanceof DdstoreError && (error.code === 'request-not-sent' || error.code === 'invalid-target');
+}
+
+/**
+ * Tells whether a 2xx bulk-write body confirms every value. The documented success body is
+ * `{"data":[{"id","type":"items"}, ...]}` with one entry per value; anything else (`{}`, an
+ * `errors` list, fewer ids, 204 with no body) leaves it open whether the items were stored.
+ */
+function describeUnconfirmedSuccess(status: number, json: unknown, valueCount: number): string | undefined {
+  const data = (json as { data?: unknown } | null | undefined)?.data;
+  if (Array.isArray(data) && data.length === valueCount) {
+    return undefined;
+  }
+  if (json === undefined) {
+    return `HTTP ${status} with no body`;
+  }
+  if (!Array.isArray(data)) {
+    const errors = (json as { errors?: unknown } | null)?.errors;
+    return `HTTP ${status} with ${Array.isArray(errors) ? 'an "errors" list' : 'no "data" array'} in the body`;
+  }
+  return `HTTP ${status} with ${data.length} ${data.length === 1 ? 'id' : 'ids'} for ${valueCount} ${valueCount === 1 ? 'value' : 'values'}`;
 }
 
 interface ReadBackResult {
@@ -105,7 +133,7 @@ class PushRun {
       random: this.random,
       onWait: (wait) => {
         if (wait.starting) {
-          this.logger.info(`waiting ${wait.seconds} s for rate limit ${wait.name ?? '(unnamed)'}${wait.afterRejection ? ' after HTTP 429' : ''}`);
+          this.logger.info(`waiting ${wait.seconds} s for the rate limit${wait.name ? ` ${wait.name}` : ''}${wait.afterRejection ? ' after HTTP 429' : ''}`);
         }
         options.observer?.onWait?.(wait);
       },
@@ -169,6 +197,8 @@ class PushRun {
     let values = indices.map((index) => this.options.items[index]);
     let uncertain = this.options.uncertainRequests?.has(range.index) ?? false;
     let confirmedByReadBack = false;
+    /** Items of this request that reading back found already stored, identical to the file. */
+    let alreadyStored = 0;
     let attempts = 0;
     let rateLimited = 0;
     let lastStatus: number | undefined;
@@ -182,7 +212,7 @@ class PushRun {
         durationMs: elapsed(),
         attempts,
         message: uncertain
-          ? `Stopped (${reason}) after an attempt that may have been committed (${lastProblem || 'no answer'}); whether these items were written is unknown. Resume checks them.`
+          ? `Stopped (${reason}) after an attempt that may have been committed (${lastProblem || 'no answer'}); whether these items were written is unknown.`
           : attempts > 0
             ? `Stopped (${reason}) after a failed attempt: ${lastProblem}`
             : `Not sent: ${reason}.`,
@@ -216,15 +246,26 @@ class PushRun {
           lastProblem = 'cancelled in flight';
           return endUnsent();
         }
-        uncertain = uncertain || mayHaveCommitted(error);
         lastProblem = errorMessage(error);
+        if (isLocalFailure(error)) {
+          // Nothing left this process, so a retry would fail the same way.
+          this.logger.error(`${describeRange(range)}: not sent: ${lastProblem}`);
+          return this.outcome(range, {
+            state: uncertain ? 'unknown' : 'failed',
+            durationMs: elapsed(),
+            attempts,
+            message: uncertain ? `${lastProblem} An earlier attempt may have been committed; whether these items were written is unknown.` : lastProblem,
+            errors: [],
+          });
+        }
+        uncertain = uncertain || mayHaveCommitted(error);
         this.logger.warn(`${describeRange(range)}: attempt ${attempts} failed: ${lastProblem}`);
         if (attempts >= maxAttempts) {
           return this.outcome(range, {
             state: uncertain ? 'unknown' : 'failed',
             durationMs: elapsed(),
             attempts,
-            message: `${lastProblem} Gave up after ${attempts} attempts${uncertain ? '; the server may have committed an attempt, so Resume checks these items' : ''}.`,
+            message: `${withPeriod(lastProblem)} Gave up after ${attempts} attempts${uncertain ? '; the server may have committed an attempt, so whether these items were written is unknown' : ''}.`,
             errors: [],
           });
         }
@@ -237,21 +278,25 @@ class PushRun {
       this.pacer.observe(result.rateLimit, result.status);
       lastStatus = result.status;
       if (result.ok) {
-        return this.outcome(range, { state: 'written', httpStatus: result.status, durationMs: elapsed(), attempts, confirmedByReadBack, errors: [] });
+        const unconfirmed = describeUnconfirmedSuccess(result.status, result.json, values.length);
+        if (unconfirmed === undefined) {
+          return this.outcome(range, { state: 'written', httpStatus: result.status, durationMs: elapsed(), attempts, confirmedByReadBack, alreadyStored, errors: [] });
+        }
+        return this.checkUnconfirmedSuccess(range, unconfirmed, result.status, values, indices, { attempts, alreadyStored, elapsed });
       }
 
       if (result.status === 429) {
         this.stats.rateLimited += 1;
         rateLimited += 1;
         attempts -= 1;
-        lastProblem = `HTTP 429 ${result.errors.map(formatErrorEntry).join('; ')}`;
+        lastProblem = describeHttpErrors(429, result.errors);
         if (rateLimited > maxRateLimited) {
           return this.outcome(range, {
             state: uncertain ? 'unknown' : 'failed',
             httpStatus: 429,
             durationMs: elapsed(),
             attempts: attempts + 1,
-            message: `Rate limited ${rateLimited} times in a row; the limit ${result.rateLimit.name ?? ''} leaves no room. Try again later or ask Datadog support to raise it.`,
+            message: `Rate limited ${rateLimited} times in a row; the rate limit${result.rateLimit.name ? ` ${result.rateLimit.name}` : ''} leaves no room. Try again later or ask Datadog support to raise it.`,
             errors: [],
           });
         }
@@ -261,7 +306,7 @@ class PushRun {
       }
 
       if (result.status === 401 || result.status === 403) {
-        const message = describeAuthFailure(result.status, client.endpoint.site, result.errors);
+        const message = describeAuthFailure(result.status, client.endpoint.site, result.errors, 'apps_datastore_write');
         if (!this.stopped) {
           this.stopped = { code: 'auth-failed', message };
           this.logger.error(`push stopped: ${message}`);
@@ -278,7 +323,7 @@ class PushRun {
 
       if (result.status >= 500 || result.status === 408) {
         uncertain = true;
-        lastProblem = `HTTP ${result.status} ${result.errors.map(formatErrorEntry).join('; ')}`;
+        lastProblem = describeHttpErrors(result.status, result.errors);
         this.logger.warn(`${describeRange(range)}: attempt ${attempts} failed: ${lastProblem}`);
         if (attempts >= maxAttempts) {
           return this.outcome(range, {
@@ -286,7 +331,7 @@ class PushRun {
             httpStatus: result.status,
             durationMs: elapsed(),
             attempts,
-            message: `${lastProblem}. Gave up after ${attempts} attempts; the server may have committed an attempt, so Resume checks these items.`,
+            message: `${withPeriod(lastProblem)} Gave up after ${attempts} attempts; the server may have committed an attempt, so whether these items were written is unknown.`,
             errors: mapErrorsToItems(result.status, result.errors, indices.slice(0, 1), values.slice(0, 1)),
           });
         }
@@ -296,8 +341,13 @@ class PushRun {
         continue;
       }
 
+      // Conflict rule: with fail_on_conflict, a conflict is checked by reading the request's items
+      // back whenever the primary key is known, whether or not an earlier attempt was uncertain.
+      // Items stored identical to what was sent count as written ("already stored, identical");
+      // absent items are sent again on their own; any item stored with other values makes the
+      // request a conflict, and then nothing in it was written.
       const conflict = conflictMode === 'fail_on_conflict' && isConflictResponse(result.status, result.errors);
-      if (conflict && this.options.primaryKey && (uncertain || !result.errors.some((entry) => entry.pointer))) {
+      if (conflict && this.options.primaryKey) {
         let check: ReadBackResult;
         try {
           check = await this.readBack(values, indices);
@@ -315,12 +365,13 @@ class PushRun {
             errors: mapErrorsToItems(result.status, result.errors, indices, values, 'conflict'),
           });
         }
-        if (uncertain && check.differing.length === 0) {
+        if (check.differing.length === 0) {
           this.stats.falseConflictsAvoided += 1;
           confirmedByReadBack = true;
+          alreadyStored += check.identical.length;
           if (check.missing.length === 0) {
-            this.logger.info(`${describeRange(range)}: conflict after an uncertain attempt; every item is stored as sent, so the request counts as written`);
-            return this.outcome(range, { state: 'written', httpStatus: result.status, durationMs: elapsed(), attempts, confirmedByReadBack, errors: [] });
+            this.logger.info(`${describeRange(range)}: conflict, but every item is already stored identical to the file, so the request counts as written`);
+            return this.outcome(range, { state: 'written', httpStatus: result.status, durationMs: elapsed(), attempts, confirmedByReadBack, alreadyStored, errors: [] });
           }
           if (attempts >= maxAttempts) {
             return this.outcome(range, {
@@ -328,7 +379,7 @@ class PushRun {
               httpStatus: result.status,
               durationMs: elapsed(),
               attempts,
-              message: `The server reported a conflict for items that reading back did not find (${check.missing.length} of ${indices.length}). Gave up after ${attempts} attempts; Resume checks these items.`,
+              message: `The server reported a conflict for items that reading back did not find (${check.missing.length} of ${indices.length}). Gave up after ${attempts} attempts; whether these items were written is unknown.`,
               errors: [],
             });
           }
@@ -351,7 +402,7 @@ class PushRun {
             httpStatus: result.status,
             durationMs: elapsed(),
             attempts,
-            message: `HTTP ${result.status}: ${check.differing.length} item(s) conflict with stored items; nothing in this request was written.`,
+            message: `HTTP ${result.status}: ${check.differing.length} ${check.differing.length === 1 ? 'item conflicts with a stored item' : 'items conflict with stored items'}; nothing in this request was written.`,
             errors,
           });
         }
@@ -367,6 +418,55 @@ class PushRun {
         errors,
       });
     }
+  }
+
+  /**
+   * Settles a 2xx answer that does not confirm every value: the items count as written only
+   * when reading them back finds each one stored as sent, and as unknown otherwise.
+   */
+  private async checkUnconfirmedSuccess(
+    range: RequestRange,
+    problem: string,
+    status: number,
+    values: readonly unknown[],
+    indices: readonly number[],
+    progress: { attempts: number; alreadyStored: number; elapsed: () => number },
+  ): Promise<RequestOutcome> {
+    const unknown = (detail: string): RequestOutcome =>
+      this.outcome(range, {
+        state: 'unknown',
+        httpStatus: status,
+        durationMs: progress.elapsed(),
+        attempts: progress.attempts,
+        message: `The server answered ${problem} instead of one id per item, and ${detail}; whether these items were written is unknown.`,
+        errors: [],
+      });
+    this.logger.warn(`${describeRange(range)}: the server answered ${problem}; reading the items back`);
+    if (!this.options.primaryKey) {
+      return unknown('the primary key is not known, so the items cannot be read back');
+    }
+    let check: ReadBackResult;
+    try {
+      check = await this.readBack(values, indices);
+    } catch (error) {
+      if (isCancellation(error)) {
+        return unknown('the push was cancelled before the items were read back');
+      }
+      return unknown(`reading the items back failed (${errorMessage(error)})`);
+    }
+    if (check.differing.length > 0 || check.missing.length > 0) {
+      const notStored = check.differing.length + check.missing.length;
+      return unknown(`reading back found ${notStored} of ${values.length} ${values.length === 1 ? 'item' : 'items'} not stored as sent`);
+    }
+    return this.outcome(range, {
+      state: 'written',
+      httpStatus: status,
+      durationMs: progress.elapsed(),
+      attempts: progress.attempts,
+      confirmedByReadBack: true,
+      alreadyStored: progress.alreadyStored,
+      errors: [],
+    });
   }
 
   /** Waits before the next attempt; false when the push was cancelled during the wait. */
@@ -452,8 +552,14 @@ function summarizeErrors(status: number, entries: readonly ApiErrorEntry[]): str
   if (entries.length === 0) {
     return `HTTP ${status}`;
   }
-  const more = entries.length > 1 ? ` (and ${entries.length - 1} more error(s); see the items)` : '';
-  return `HTTP ${status} ${formatErrorEntry(entries[0])}${more}`;
+  const others = entries.length - 1;
+  const more = others > 0 ? ` (and ${others} more ${others === 1 ? 'error' : 'errors'}; see the items)` : '';
+  return `${describeHttpError(status, entries[0])}${more}`;
+}
+
+/** Ends a message with a period unless it ends with one already. */
+function withPeriod(text: string): string {
+  return /[.…]$/.test(text) ? text : `${text}.`;
 }
 
 function summarize(outcomes: RequestOutcome[], stats: PushStats, stopped: PushResult['stopped']): PushResult {
@@ -465,6 +571,7 @@ function summarize(outcomes: RequestOutcome[], stats: PushStats, stopped: PushRe
     itemsFailed: count('failed'),
     itemsUnknown: count('unknown'),
     itemsSkipped: count('skipped'),
+    itemsAlreadyStored: outcomes.reduce((sum, outcome) => sum + (outcome.state === 'written' ? outcome.alreadyStored ?? 0 : 0), 0),
     stopped,
     stats,
   };

@@ -5,7 +5,8 @@ import type { RequestRange } from './pushPlan';
  * What is known of a request's items:
  * - `written`: the server confirmed the write (or a read-back found the items identical);
  * - `failed`: the server rejected the request, so none of its items were written;
- * - `unknown`: the request was sent but no answer arrived (cancelled in flight, crash);
+ * - `unknown`: the request was sent but its outcome is not confirmed (no answer, 5xx, an
+ *   answer that does not confirm every item, cancelled in flight, crash);
  * - `skipped`: the request was never sent.
  */
 export type RequestState = 'written' | 'failed' | 'unknown' | 'skipped';
@@ -26,8 +27,13 @@ export interface RequestOutcome extends RequestRange {
   readonly httpStatus?: number;
   readonly durationMs: number;
   readonly attempts: number;
-  /** True when a retry found the items already stored, identical to what was sent. */
+  /** True when reading back found the items stored as sent (after a conflict or an unconfirmed answer). */
   readonly confirmedByReadBack?: boolean;
+  /**
+   * Items of a `written` request that reading back found already stored, identical to the file,
+   * after the server reported a conflict. This push may or may not have written them.
+   */
+  readonly alreadyStored?: number;
   readonly message?: string;
   readonly errors: readonly ItemError[];
 }
@@ -46,6 +52,8 @@ export interface PushResult {
   readonly itemsFailed: number;
   readonly itemsUnknown: number;
   readonly itemsSkipped: number;
+  /** Items counted in `itemsWritten` that were found already stored, identical to the file. */
+  readonly itemsAlreadyStored: number;
   /** Set when the push ended early, for all requests left. */
   readonly stopped?: { readonly code: 'auth-failed' | 'cancelled' | 'aborted'; readonly message: string };
   readonly stats: PushStats;

@@ -78,6 +78,7 @@ export class RateLimitPacer {
     for (;;) {
       const now = this.clock.now();
       if (now < this.pausedUntil) {
+        this.pausedUntil = Math.min(this.pausedUntil, now + this.maxWaitMs);
         await this.waitUntil(this.pausedUntil, true, signal);
         continue;
       }
@@ -89,6 +90,13 @@ export class RateLimitPacer {
         continue;
       }
       if (this.budget <= 0) {
+        if (this.windowEnd - now > this.maxWaitMs) {
+          // observe() caps a long window only when a response reports the spent budget. A
+          // budget spent by requests that got no response (network errors) is capped here,
+          // so no single wait exceeds maxWaitMs, and a single probe goes out after it.
+          this.windowEnd = now + this.maxWaitMs;
+          this.probeNextWindow = true;
+        }
         if (this.windowEnd > 0) {
           await this.waitUntil(this.windowEnd, false, signal, Math.round(this.random() * 50));
         } else {

@@ -166,6 +166,13 @@ function describeError(
       };
     }
     case 'type':
+      if (path.length === 0) {
+        return {
+          message: `The file must be an array of items or an object such as {"items": [...]}, not ${typeName(value)}.`,
+          targetPath: path,
+          mark: 'value',
+        };
+      }
       return { message: `${capitalize(where)} must be ${article(String(params.type))}, not ${typeName(value)}.`, targetPath: path, mark: 'value' };
     case 'enum': {
       const allowed = (params.allowedValues as unknown[]).map((option) => show(option)).join(', ');

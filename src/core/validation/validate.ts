@@ -23,6 +23,14 @@ export const MAX_KEY_LENGTH = 256;
  * bytes; 1,024 is assumed here.
  */
 export const MAX_ITEM_BYTES = 100 * 1024;
+/**
+ * Maximum nesting of objects and arrays in one item, the item itself being level 1.
+ * NOTE: Datadog documents no depth limit. This is ddstore's own limit: JSON.stringify and the
+ * read-back comparison recurse once per level, and on Node 20 they overflow the stack at
+ * about 2,300 levels with the default stack and at about 970 with --stack-size=400 (measured
+ * with a binary search over nested objects). 512 leaves room for the frames of the caller.
+ */
+export const MAX_ITEM_DEPTH = 512;
 /** Maximum length of the primary column name (PostgreSQL identifier limit). */
 export const MAX_COLUMN_NAME_LENGTH = 63;
 const COLUMN_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
@@ -71,7 +79,7 @@ function* validateSteps(text: string, options: ValidateOptions): Generator<void,
   }
 
   diagnostics.push(...countDiagnostics(document, options.maxItems ?? DEFAULT_MAX_ITEMS));
-  const key = primaryKeyOf(text, document, options, diagnostics);
+  const key = primaryKeyOf(text, document, options, diagnostics, Array.isArray(parsed.itemsValue));
   const checker = new ItemChecker(text, document, key);
   for (const item of document.items) {
     checker.check(item, diagnostics);
@@ -128,6 +136,7 @@ function primaryKeyOf(
   document: DdstoreDocument,
   options: ValidateOptions,
   diagnostics: DdstoreDiagnostic[],
+  hasItems: boolean,
 ): string | undefined {
   const fileKey = document.primaryKey;
   const key = options.primaryKey ?? fileKey;
@@ -135,6 +144,10 @@ function primaryKeyOf(
     locateValue(text, document, ['primaryKey']) ?? document.itemsSpan ?? { offset: 0, length: 0 };
 
   if (key === undefined) {
+    if (!hasItems) {
+      // A file without an items array has a schema error already; a note on keys adds nothing.
+      return undefined;
+    }
     const fix =
       document.layout === 'ddstore'
         ? 'Add "primaryKey": "id" (your datastore\'s primary column) to the file or pass --primary-key.'
@@ -201,6 +214,16 @@ class ItemChecker {
       diagnostics.push(...itemSchemaDiagnostics(this.text, this.document, item.index, value, validateItem.errors ?? []));
     }
     if (!isObject(value)) {
+      return;
+    }
+    if (nestingExceeds(value, MAX_ITEM_DEPTH)) {
+      diagnostics.push({
+        code: 'item-too-deep',
+        severity: 'error',
+        message: `Item ${item.index + 1} nests objects or arrays more than ${MAX_ITEM_DEPTH} levels deep, more than ddstore can send. Flatten it, for example by storing the deep part as a JSON string.`,
+        span: openingOf(item.span),
+        itemIndex: item.index,
+      });
       return;
     }
     this.checkSize(item, diagnostics);
@@ -370,6 +393,27 @@ function serializedSizeBound(value: unknown, limit: number): number {
     }
   }
   return bound;
+}
+
+/** Tells whether objects and arrays nest more than `maxDepth` levels in `value`; walks without recursion. */
+function nestingExceeds(value: unknown, maxDepth: number): boolean {
+  const stack: Array<{ value: unknown; depth: number }> = [{ value, depth: 1 }];
+  while (stack.length > 0) {
+    const current = stack.pop() as { value: unknown; depth: number };
+    if (typeof current.value !== 'object' || current.value === null) {
+      continue;
+    }
+    if (current.depth > maxDepth) {
+      return true;
+    }
+    const children = Array.isArray(current.value) ? current.value : Object.values(current.value);
+    for (const child of children) {
+      if (typeof child === 'object' && child !== null) {
+        stack.push({ value: child, depth: current.depth + 1 });
+      }
+    }
+  }
+  return false;
 }
 
 function describeKeyValue(value: unknown): string {

@@ -370,7 +370,7 @@ export class PushController {
     }
     const parts = [vscode.l10n.t('{0} of {1} items written to {2} on {3}', written, total, name, site)];
     if (result.itemsFailed) parts.push(vscode.l10n.t('{0} rejected', result.itemsFailed));
-    if (result.itemsUnknown) parts.push(vscode.l10n.t('{0} unknown (sent, no answer)', result.itemsUnknown));
+    if (result.itemsUnknown) parts.push(vscode.l10n.t('{0} unknown: sent, outcome not confirmed (Resume Push checks them)', result.itemsUnknown));
     if (result.itemsSkipped) parts.push(vscode.l10n.t('{0} not sent', result.itemsSkipped));
     const stopped = result.stopped ? ` ${result.stopped.message}` : '';
     void vscode.window.showWarningMessage(`${parts.join(', ')}.${stopped}`, showWrites, openLog).then(handle);
