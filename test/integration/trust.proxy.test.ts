@@ -63,7 +63,22 @@ async function waitForPort(port: number, child: ChildProcess, timeoutMs = 10_000
     folder = fs.mkdtempSync(path.join(os.tmpdir(), 'ddstore-vscode-proxy-'));
     port = await freePort();
     const config = path.join(folder, 'tinyproxy.conf');
-    fs.writeFileSync(config, [`Port ${port}`, 'Listen 127.0.0.1', 'Allow 127.0.0.1', `LogFile "${path.join(folder, 'tinyproxy.log')}"`, 'LogLevel Connect', ''].join('\n'));
+    // An empty filter list with FilterDefaultDeny makes tinyproxy refuse every host before it
+    // resolves or connects to it, so requests to Datadog hosts reach the proxy and go no further.
+    fs.writeFileSync(path.join(folder, 'filter'), '');
+    fs.writeFileSync(
+      config,
+      [
+        `Port ${port}`,
+        'Listen 127.0.0.1',
+        'Allow 127.0.0.1',
+        `LogFile "${path.join(folder, 'tinyproxy.log')}"`,
+        'LogLevel Connect',
+        `Filter "${path.join(folder, 'filter')}"`,
+        'FilterDefaultDeny Yes',
+        '',
+      ].join('\n'),
+    );
     proxy = spawn(TINYPROXY, ['-d', '-c', config], { stdio: 'ignore' });
     await waitForPort(port, proxy);
   });
@@ -79,8 +94,26 @@ async function waitForPort(port: number, child: ChildProcess, timeoutMs = 10_000
     fs.rmSync(folder, { recursive: true, force: true });
   });
 
-  /** Lists datastores through a client built from the given `http.*` values, as the extension builds it. */
-  async function listThrough(settings: Record<string, unknown>): Promise<number> {
+  /**
+   * Lists datastores on the Datadog API host of the test site (no loopback override) through a
+   * client built from the given `http.*` values, as the extension builds it, and returns the error.
+   */
+  async function listOnDatadogThrough(settings: Record<string, unknown>): Promise<string> {
+    const proxySettings = vscodeProxySettings({}, <T>(name: string) => settings[name] as T | undefined);
+    const dispatcher = createDispatcher({ proxy: proxySettings });
+    const client = new DatastoreClient(resolveEndpoint(TEST_SITE), TEST_KEYS, { dispatcher, ownsDispatcher: true, defaultTimeoutMs: 10_000 });
+    try {
+      await client.listDatastores();
+      return '';
+    } catch (error) {
+      return error instanceof Error ? error.message : String(error);
+    } finally {
+      await client.close();
+    }
+  }
+
+  /** Lists datastores on the simulator (a loopback override) with the given `http.*` values. */
+  async function listOnSimulatorThrough(settings: Record<string, unknown>): Promise<number> {
     const proxySettings = vscodeProxySettings({}, <T>(name: string) => settings[name] as T | undefined);
     const dispatcher = createDispatcher({ proxy: proxySettings });
     const client = new DatastoreClient(resolveEndpoint(TEST_SITE, { value: simulator.url, source: 'test' }), TEST_KEYS, { dispatcher, ownsDispatcher: true });
@@ -91,25 +124,39 @@ async function waitForPort(port: number, child: ChildProcess, timeoutMs = 10_000
     }
   }
 
-  const connectLine = (): RegExp => new RegExp(`CONNECT 127\\.0\\.0\\.1:${simulator.port}`);
+  const datadogConnect = /CONNECT api\.datadoghq\.eu:443/;
+  // Outside the harness's loopback-only network namespace, a request that bypasses the proxy
+  // would reach the real Datadog host, so the bypass tests run only where no other interface exists.
+  const isolated = Object.keys(os.networkInterfaces()).every((name) => name === 'lo');
 
-  it('sends requests through http.proxy', async () => {
+  it('sends Datadog requests through http.proxy', async () => {
     const before = logText().length;
-    const count = await listThrough({ proxy: `http://127.0.0.1:${port}`, proxySupport: 'override' });
+    const error = await listOnDatadogThrough({ proxy: `http://127.0.0.1:${port}`, proxySupport: 'override' });
+    const log = logText().slice(before);
+    assert.match(log, datadogConnect);
+    assert.match(log, /refused on filtered domain "api\.datadoghq\.eu"/);
+    assert.match(error, /proxy refused to connect to api\.datadoghq\.eu/);
+  });
+
+  it('sends the loopback override around http.proxy', async () => {
+    const before = logText().length;
+    const count = await listOnSimulatorThrough({ proxy: `http://127.0.0.1:${port}`, proxySupport: 'override' });
     assert.ok(count >= 1);
-    assert.match(logText().slice(before), connectLine());
+    assert.doesNotMatch(logText().slice(before), /CONNECT/);
   });
 
-  it('bypasses the proxy for http.noProxy', async () => {
+  (isolated ? it : it.skip)('bypasses the proxy for http.noProxy', async () => {
     const before = logText().length;
-    await listThrough({ proxy: `http://127.0.0.1:${port}`, proxySupport: 'override', noProxy: ['127.0.0.1'] });
-    assert.doesNotMatch(logText().slice(before), connectLine());
+    const error = await listOnDatadogThrough({ proxy: `http://127.0.0.1:${port}`, proxySupport: 'override', noProxy: ['api.datadoghq.eu'] });
+    assert.doesNotMatch(logText().slice(before), datadogConnect);
+    assert.doesNotMatch(error, /proxy refused/);
   });
 
-  it('uses no proxy when http.proxySupport is off', async () => {
+  (isolated ? it : it.skip)('uses no proxy when http.proxySupport is off', async () => {
     const before = logText().length;
-    await listThrough({ proxy: `http://127.0.0.1:${port}`, proxySupport: 'off' });
-    assert.doesNotMatch(logText().slice(before), connectLine());
+    const error = await listOnDatadogThrough({ proxy: `http://127.0.0.1:${port}`, proxySupport: 'off' });
+    assert.doesNotMatch(logText().slice(before), datadogConnect);
+    assert.doesNotMatch(error, /proxy refused/);
   });
 
   it('reads the system certificate store', () => {

@@ -5,7 +5,7 @@ import * as net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { CliIo } from '../../src/cli/io';
-import { EXIT_OK } from '../../src/cli/io';
+import { EXIT_INVALID, EXIT_OK } from '../../src/cli/io';
 import { pushCommand } from '../../src/cli/pushCommand';
 import { createDispatcher, proxyFromEnvironment } from '../../src/core/api/dispatcherFactory';
 import { globalDispatcherUnchanged } from '../../src/core/api/undiciLoader';
@@ -34,9 +34,23 @@ class Tinyproxy {
   async start(): Promise<void> {
     this.port = await freePort();
     const config = join(this.folder, 'tinyproxy.conf');
+    // An empty filter list with FilterDefaultDeny makes tinyproxy refuse every host before it
+    // resolves or connects to it, so a request for a Datadog host reaches the proxy and no further.
+    writeFileSync(join(this.folder, 'filter'), '');
     writeFileSync(
       config,
-      [`Port ${this.port}`, 'Listen 127.0.0.1', 'Allow 127.0.0.1', `LogFile "${join(this.folder, 'tinyproxy.log')}"`, 'LogLevel Connect', 'MaxClients 20', 'Timeout 30', ''].join('\n'),
+      [
+        `Port ${this.port}`,
+        'Listen 127.0.0.1',
+        'Allow 127.0.0.1',
+        `LogFile "${join(this.folder, 'tinyproxy.log')}"`,
+        'LogLevel Connect',
+        'MaxClients 20',
+        'Timeout 30',
+        `Filter "${join(this.folder, 'filter')}"`,
+        'FilterDefaultDeny Yes',
+        '',
+      ].join('\n'),
     );
     // -d keeps it in the foreground, so the test owns the process and stops it by its pid.
     this.process = spawn(TINYPROXY, ['-d', '-c', config], { stdio: ['ignore', 'ignore', 'pipe'] });
@@ -128,6 +142,20 @@ const hasTinyproxy = existsSync(TINYPROXY);
       assert.equal(code, EXIT_OK, io.out.join('') + io.err.join(''));
       assert.doesNotMatch(proxy.log.slice(logBefore), connectLine());
       assert.match(io.err.join(''), /through the proxy http:\/\/127\.0\.0\.1.* except for loopback addresses/);
+    });
+  }
+
+  for (const name of ['HTTPS_PROXY', 'https_proxy']) {
+    it(`CLI sends Datadog requests through ${name}`, async () => {
+      const logBefore = proxy.log.length;
+      const io = captureIo({ ...keysEnv(), [name]: proxy.url });
+      const code = await pushCommand(file, { json: true, conflictMode: 'overwrite_on_conflict' }, io);
+      assert.equal(code, EXIT_INVALID);
+      const log = proxy.log.slice(logBefore);
+      assert.match(log, /CONNECT api\.datadoghq\.eu:443/);
+      assert.match(log, /refused on filtered domain "api\.datadoghq\.eu"/);
+      const output = JSON.parse(io.out.join('')) as { error: string };
+      assert.match(output.error, /proxy refused to connect to api\.datadoghq\.eu \(HTTP 403\)/);
     });
   }
 

@@ -154,6 +154,16 @@ export class HttpTransport {
     const code = errorCode(error);
     const reason = error instanceof Error ? error.message : String(error);
     this.logger.debug(`request error ${code ?? 'unknown'} on ${where}: ${reason}`);
+    // undici reports a proxy that refuses the tunnel as "Proxy response (403) !== 200 when HTTP Tunneling".
+    const proxyStatus = /Proxy response \((\d+)\)/.exec(reason);
+    if (proxyStatus) {
+      return new DdstoreError(
+        'network-error',
+        `${where} failed: the proxy refused to connect to ${new URL(this.origin).host} (HTTP ${proxyStatus[1]}). ` +
+          'Check the proxy setting (http.proxy in VS Code, HTTPS_PROXY in the CLI) and whether the proxy allows that host.',
+        { cause: error },
+      );
+    }
     if (code === undefined || NETWORK_ERROR_CODES.has(code) || code.startsWith('UND_ERR')) {
       return new DdstoreError('network-error', `${where} failed: ${reason}${code ? ` (${code})` : ''}.`, {
         cause: error,
