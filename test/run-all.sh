@@ -4,7 +4,8 @@
 #   2. build         node esbuild.mjs
 #   3. unit          mocha under plain Node on out/test/unit/*.test.js
 #   4. integration   the suite in out/test/integration inside real VS Code (test/harness/run-tests.sh)
-# The last line of output is always `N passed, N failed`, summed over the unit and integration tests.
+#   5. phases        the restart and ui phase runs in real VS Code (run-tests.sh --phases restart,ui)
+# The last line of output is always `N passed, N failed`, summed over the unit, integration and phase tests.
 # A stage that fails without test results (typecheck errors, a build error, a crashed runner, a missing
 # VS Code test environment) adds one failure. The exit status is 1 when anything failed.
 #
@@ -131,6 +132,22 @@ else
     stage_error "integration" "the harness exited with status $integration_status before it reported results"
   elif [ "$integration_status" -ne 0 ] && [ "$(node -p "require('$RESULTS/integration.json').failed")" = 0 ]; then
     stage_error "integration" "the harness exited with status $integration_status although no test failed"
+  fi
+fi
+
+# 5. Phase runs in real VS Code: a restart mid-push followed by Resume, and modal dialog buttons in
+#    Restricted Mode (test/harness/run-tests.mjs --phases).
+stage "integration phases: restart and ui via test/harness/run-tests.sh --phases restart,ui"
+if [ ! -f "$ENV_DIR/READY" ]; then
+  stage_error "phases" "VS Code test environment not installed (run bash test/harness/install.sh)"
+else
+  timeout --kill-after=30 $((INTEGRATION_TIMEOUT + 120)) \
+    bash test/harness/run-tests.sh --phases restart,ui --timeout "$INTEGRATION_TIMEOUT" --result "$RESULTS/phases.json"
+  phases_status=$?
+  if ! add_summary "phases" "$RESULTS/phases.json"; then
+    stage_error "phases" "the harness exited with status $phases_status before it reported results"
+  elif [ "$phases_status" -ne 0 ] && [ "$(node -p "require('$RESULTS/phases.json').failed")" = 0 ]; then
+    stage_error "phases" "the harness exited with status $phases_status although no test failed"
   fi
 fi
 

@@ -8,9 +8,9 @@
 // require()s the test entry, whose run() runs mocha -> when run() settles, VS Code calls
 // window.codeAutomationExit(code) in the page -> this script prints the summary and exits.
 //
-// With --phases, the script runs phase sequences instead of the main suite (see PHASE_SEQUENCES):
-// each phase is one code-server start with its own test selection, and the phases of a sequence
-// share the user-data folder, the workspace copy and a state folder. While a phase runs, the script
+// With --phases, the script runs phase sequences instead of the main suite (see PHASE_SEQUENCES).
+// Each phase is one code-server start with its own test selection. The phases of a sequence share
+// the user-data folder, the workspace copy and a state folder. While a phase runs, the script
 // also performs UI requests from the tests (see ui-driver.mjs).
 //
 // Usage: node run-tests.mjs [options]   (see `--help`)
@@ -33,16 +33,21 @@ const repoRoot = path.resolve(harnessDir, '../..');
 /**
  * Phase sequences for --phases. A phase selects the tests whose full title starts with
  * `phase NAME:` and sets DDSTORE_TEST_PHASE=NAME in the extension host.
- * - `restart`: restart-1 starts a push and stops with it in flight; the harness kills code-server
+ * - `restart`: restart-1 starts a push and ends with it in flight. The harness kills code-server
  *   and its extension host with SIGKILL as soon as the test summary exists. restart-2 starts
  *   code-server again on the same user-data folder and workspace copy and resumes the push.
  * - `ui`: ui-untrusted opens the workspace in Restricted Mode (workspace trust enabled, folder not
  *   trusted, no startup prompt) and presses dialog and notification buttons through the UI driver.
+ *   VS Code 1.139 skips modal dialogs while extension tests run (extensionTestsPath set), so this
+ *   phase loads the test entry through test-runner-extension/ instead (`showDialogs`), and the
+ *   phase ends when the summary exists. The extension then runs in Development mode, not Test
+ *   mode, so its `testing` hooks are absent.
  */
 const PHASE_SEQUENCES = {
   restart: { workspaceTrust: false, phases: [{ name: 'restart-1', killAfterSummary: true }, { name: 'restart-2' }] },
-  ui: { workspaceTrust: true, phases: [{ name: 'ui-untrusted' }] },
+  ui: { workspaceTrust: true, phases: [{ name: 'ui-untrusted', showDialogs: true }] },
 };
+const testRunnerExtension = path.join(harnessDir, 'test-runner-extension');
 
 const HELP = `Usage: node test/harness/run-tests.mjs [options]
 
@@ -159,7 +164,8 @@ function checkPrerequisites() {
  * Creates the temporary folder of a sequence: user data, extensions, XDG folders, the workspace
  * copy and the state folder that its phases share.
  */
-function createSequence(label, { workspaceTrust }) {
+function createSequence(label, { workspaceTrust, phases = [] }) {
+  const showDialogs = phases.some((phase) => phase.showDialogs);
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), label ? `ddstore-vscode-test-${label}-` : 'ddstore-vscode-test-'));
   const dirs = Object.fromEntries(
     ['user-data', 'extensions', 'config', 'data', 'cache', 'tmp', 'state'].map((name) => [name, path.join(tmp, name)]),
@@ -167,6 +173,11 @@ function createSequence(label, { workspaceTrust }) {
   Object.values(dirs).forEach((dir) => fs.mkdirSync(dir, { recursive: true }));
   const workspace = path.join(tmp, 'workspace');
   fs.cpSync(workspaceTemplate, workspace, { recursive: true });
+  if (showDialogs) {
+    // The web workbench loads only one of several extensionDevelopmentPath entries, so the runner
+    // is installed instead: VS Code scans a fresh extensions folder on its first start.
+    fs.cpSync(testRunnerExtension, path.join(dirs.extensions, 'ddstore-test.test-runner-0.0.0'), { recursive: true });
+  }
   const sequence = { label, tmp, dirs, workspace, workspaceTrust };
   sequences.push(sequence);
   writeSettings(sequence);
@@ -259,7 +270,11 @@ async function runPhase(sequence, phase) {
   const stopUiDriver = startUiDriver(page, current.uiDriverDir, log);
 
   let exitCode;
-  if (phase.killAfterSummary) {
+  if (phase.showDialogs) {
+    // No codeAutomationExit comes without extensionTestsPath, so the summary ends the phase.
+    await Promise.race([page.exited, waitForSummary(resultFile)]);
+    exitCode = undefined;
+  } else if (phase.killAfterSummary) {
     const ended = await Promise.race([
       page.exited.then((code) => ({ code })),
       waitForSummary(resultFile).then(() => ({ summaryWritten: true })),
@@ -371,6 +386,7 @@ function extensionHostEnvironment(sequence, phase) {
     DDSTORE_UI_DRIVER_DIR: current.uiDriverDir,
     EXT_TEST_RESULT_FILE: current.resultFile,
   };
+  if (phase.showDialogs) env.DDSTORE_TEST_ENTRY = extensionTestsPath;
   if (phase.name) {
     env.DDSTORE_TEST_PHASE = phase.name;
     env.DDSTORE_TEST_GREP = `^phase ${phase.name}: `;
@@ -424,15 +440,30 @@ async function openWorkbench(sequence, port) {
       (level === 'error' ? console.error : console.log)(text);
     }
   });
+  // Without extension test mode, the workbench does not send the extension host's console output
+  // to codeAutomationLog, but it logs it to the browser console with an "[Extension Host]" prefix.
+  let forwarded = Promise.resolve();
   page.on('console', (message) => {
     if (args.verbose) console.log(`[browser ${message.type()}] ${message.text()}`);
+    if (!phaseState.phase.showDialogs || args.verbose || !message.text().startsWith('%c[Extension Host]')) return;
+    forwarded = forwarded.then(async () => {
+      try {
+        const parts = await Promise.all(message.args().map((handle) => handle.jsonValue()));
+        if (phaseState.stopping) return;
+        // util.format drops each %c and its CSS argument.
+        const line = util.format(...parts).replace(/^\[Extension Host\] ?/, '');
+        if (line !== '%') console.log(line); // the workbench's own header line carries no text
+      } catch {
+        // The page closed while the arguments were read.
+      }
+    });
   });
   page.on('pageerror', (error) => console.log(`[page error] ${error.message}`));
 
   const toRemoteUri = (file) => `vscode-remote://remote${encodeURI(file)}`; // code-server's remote authority is "remote"
   const payload = [
     ['extensionDevelopmentPath', toRemoteUri(extensionDevelopmentPath)],
-    ['extensionTestsPath', toRemoteUri(extensionTestsPath)],
+    ...(phaseState.phase.showDialogs ? [] : [['extensionTestsPath', toRemoteUri(extensionTestsPath)]]),
     ['skipWelcome', 'true'],
     ['skipReleaseNotes', 'true'],
   ];

@@ -14,6 +14,7 @@
 //                                               limits the search to the modal dialog or the toasts
 //   {action: 'notifications'}                   returns {texts}: the text of each visible notification toast
 //   {action: 'waitForHidden', scope}            waits until no modal dialog ('dialog') or toast ('notifications') is visible
+//   {action: 'screenshot', file}                saves a PNG of the workbench to the absolute path `file`
 
 import fs from 'node:fs';
 import path from 'node:path';
@@ -86,6 +87,11 @@ async function perform(page, request) {
       await target.click({ timeout });
       return { clicked: true };
     }
+    case 'screenshot': {
+      if (typeof request.file !== 'string' || !path.isAbsolute(request.file)) throw new Error('screenshot needs an absolute "file" path');
+      await page.screenshot({ path: request.file, timeout });
+      return { file: request.file };
+    }
     case 'notifications': {
       return { texts: await page.locator(SCOPES.notifications).filter({ visible: true }).allInnerTexts() };
     }
@@ -96,7 +102,7 @@ async function perform(page, request) {
       return {};
     }
     default:
-      throw new Error(`unknown action ${JSON.stringify(request.action)}; known: dialog, click, notifications, waitForHidden`);
+      throw new Error(`unknown action ${JSON.stringify(request.action)}; known: dialog, click, notifications, waitForHidden, screenshot`);
   }
 }
 

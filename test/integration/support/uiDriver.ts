@@ -14,7 +14,8 @@ type UiRequest =
   | { action: 'dialog'; timeoutMs?: number }
   | { action: 'click'; role: string; name: string; scope?: 'dialog' | 'notifications'; timeoutMs?: number }
   | { action: 'notifications'; timeoutMs?: number }
-  | { action: 'waitForHidden'; scope: 'dialog' | 'notifications'; timeoutMs?: number };
+  | { action: 'waitForHidden'; scope: 'dialog' | 'notifications'; timeoutMs?: number }
+  | { action: 'screenshot'; file: string; timeoutMs?: number };
 
 let sequence = 0;
 
@@ -71,4 +72,9 @@ export async function notificationTexts(): Promise<string[]> {
 /** Waits until no modal dialog or notification toast is visible. */
 export async function waitForHidden(scope: 'dialog' | 'notifications', timeoutMs = 10_000): Promise<void> {
   await request({ action: 'waitForHidden', scope, timeoutMs });
+}
+
+/** Saves a PNG of the workbench to an absolute path, to see what a failing test saw. */
+export async function saveScreenshot(file: string): Promise<void> {
+  await request({ action: 'screenshot', file });
 }
