@@ -36,6 +36,7 @@ describe('push to a datastore', () => {
     simulator = await startTestSimulator();
     simulator.store.createDatastore({ id: COUNTRIES_ID, name: 'countries', primaryColumnName: 'code' });
     simulator.store.createDatastore({ id: CONFLICT_ID, name: 'conflicts', primaryColumnName: 'code' });
+    await storeTestKeys();
   });
 
   after(async () => {
@@ -104,7 +105,8 @@ describe('push to a datastore', () => {
     const diagnostics = await waitForDiagnostics(uri, (list) => ddstoreDiagnostics(list).some((d) => d.code === 'conflict'));
     const conflict = ddstoreDiagnostics(diagnostics).find((d) => d.code === 'conflict')!;
     assert.strictEqual(conflict.range.start.line, 4, `the conflict is on line ${conflict.range.start.line + 1}, not on item "B"`);
-    assert.match(conflict.message, /409/);
+    assert.match(conflict.message, /already exists with different values/);
+    assert.match(conflict.message, /"B"/);
     assert.strictEqual(conflict.severity, vscode.DiagnosticSeverity.Error);
 
     // Editing the rejected item clears its diagnostic.
