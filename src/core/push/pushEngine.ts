@@ -44,9 +44,9 @@ export interface PushOptions {
   readonly timeoutMs?: number;
   readonly backoffBaseMs?: number;
   readonly backoffCapMs?: number;
-  /** Longest single wait for a rate-limit window. */
+  /** Maximum single wait for a rate-limit window, in milliseconds. */
   readonly maxRateLimitWaitMs?: number;
-  /** 429 answers one request may receive before it counts as failed. */
+  /** Number of 429 responses one request may receive before it counts as failed. */
   readonly maxRateLimitRetries?: number;
   readonly signal?: AbortSignal;
   readonly observer?: PushObserver;
@@ -89,7 +89,7 @@ function isLocalFailure(error: unknown): boolean {
 
 /**
  * Tells whether a 2xx bulk-write body confirms every value. The documented success body is
- * `{"data":[{"id","type":"items"}, ...]}` with one entry per value; anything else (`{}`, an
+ * `{"data":[{"id","type":"items"}, ...]}` with one entry per value. Anything else (`{}`, an
  * `errors` list, fewer ids, 204 with no body) leaves it open whether the items were stored.
  */
 function describeUnconfirmedSuccess(status: number, json: unknown, valueCount: number): string | undefined {
@@ -205,9 +205,15 @@ class PushRun {
     let lastProblem = '';
     const elapsed = (): number => Math.round(performance.now() - started);
 
+    const unsentState = (): RequestOutcome['state'] => {
+      if (uncertain) {
+        return 'unknown';
+      }
+      return attempts > 0 ? 'failed' : 'skipped';
+    };
     const endUnsent = (reason = 'the push was cancelled'): RequestOutcome =>
       this.outcome(range, {
-        state: uncertain ? 'unknown' : attempts > 0 ? 'failed' : 'skipped',
+        state: unsentState(),
         httpStatus: lastStatus,
         durationMs: elapsed(),
         attempts,
@@ -421,7 +427,7 @@ class PushRun {
   }
 
   /**
-   * Settles a 2xx answer that does not confirm every value: the items count as written only
+   * Settles a 2xx response that does not confirm every value: the items count as written only
    * when reading them back finds each one stored as sent, and as unknown otherwise.
    */
   private async checkUnconfirmedSuccess(
@@ -438,10 +444,10 @@ class PushRun {
         httpStatus: status,
         durationMs: progress.elapsed(),
         attempts: progress.attempts,
-        message: `The server answered ${problem} instead of one id per item, and ${detail}; whether these items were written is unknown.`,
+        message: `The server returned ${problem} instead of one id per item, and ${detail}; whether these items were written is unknown.`,
         errors: [],
       });
-    this.logger.warn(`${describeRange(range)}: the server answered ${problem}; reading the items back`);
+    this.logger.warn(`${describeRange(range)}: the server returned ${problem}; reading the items back`);
     if (!this.options.primaryKey) {
       return unknown('the primary key is not known, so the items cannot be read back');
     }
@@ -547,7 +553,7 @@ class PushRun {
   }
 }
 
-/** One line for a rejected request: the first error and how many more there are. */
+/** Summarizes a rejected request in one line: the first error and how many more there are. */
 function summarizeErrors(status: number, entries: readonly ApiErrorEntry[]): string {
   if (entries.length === 0) {
     return `HTTP ${status}`;
