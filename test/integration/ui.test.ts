@@ -55,7 +55,7 @@ if (process.env.DDSTORE_TEST_PHASE === 'ui-untrusted') {
       await clickButton('Cancel', 'dialog');
       const result = await pushing;
       assert.strictEqual(result.itemsWritten, 0);
-      assert.strictEqual(result.error, 'cancelled before sending');
+      assert.strictEqual(result.error, 'not confirmed in an untrusted workspace');
       assert.strictEqual(simulator.requestLog.length, before, 'a request reached the simulator after Cancel');
       await waitForHidden('dialog');
     });

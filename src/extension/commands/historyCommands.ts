@@ -6,15 +6,19 @@ import { spanToRange } from '../diagnostics/spans';
 import type { WritesNode, WritesTreeProvider } from '../history/writesTreeProvider';
 import type { PushController } from '../push/pushController';
 
-/** Accepts a tree node (menus) or a push id (tests and other callers). */
+/**
+ * Finds the push a command targets: a tree node (menus) or a push id (tests and other callers).
+ * Anything else, such as a node-like object without a journal header, targets nothing.
+ */
 async function entryOf(tree: WritesTreeProvider, target: WritesNode | string | undefined): Promise<PushHistoryEntry | undefined> {
-  if (!target) {
-    return undefined;
-  }
   if (typeof target === 'string') {
     return (await tree.list()).find((entry) => entry.header.id === target);
   }
-  return target.entry;
+  const entry = (target as { entry?: Partial<PushHistoryEntry> } | undefined)?.entry;
+  if (!entry?.header || typeof entry.header.id !== 'string' || !Array.isArray(entry.outcomes)) {
+    return undefined;
+  }
+  return entry as PushHistoryEntry;
 }
 
 export function registerHistoryCommands(tree: WritesTreeProvider, journal: PushJournal, pushes: PushController): vscode.Disposable[] {
@@ -22,14 +26,15 @@ export function registerHistoryCommands(tree: WritesTreeProvider, journal: PushJ
     vscode.commands.registerCommand('ddstore.writes.refresh', () => tree.reload()),
     vscode.commands.registerCommand('ddstore.writes.resume', async (target?: WritesNode | string) => {
       const entry = await entryOf(tree, target);
-      return entry ? pushes.resume(entry, 'unconfirmed') : undefined;
+      // A caller that passes a push id gets an error instead of a key prompt.
+      return entry ? pushes.resume(entry, 'unconfirmed', typeof target !== 'string') : undefined;
     }),
     vscode.commands.registerCommand('ddstore.writes.retryFailed', async (target?: WritesNode | string) => {
       const entry = await entryOf(tree, target);
-      return entry ? pushes.resume(entry, 'failed') : undefined;
+      return entry ? pushes.resume(entry, 'failed', typeof target !== 'string') : undefined;
     }),
     vscode.commands.registerCommand('ddstore.writes.cancel', (target?: WritesNode | string) => {
-      const id = typeof target === 'string' ? target : target?.entry.header.id;
+      const id = typeof target === 'string' ? target : target?.entry?.header?.id;
       return id ? pushes.cancel(id) : false;
     }),
     vscode.commands.registerCommand('ddstore.writes.openFile', async (target?: WritesNode | string) => {

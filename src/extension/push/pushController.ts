@@ -13,6 +13,8 @@ import { runPushJob } from '../../core/push/pushJob';
 import { describeRange, MAX_ITEMS_PER_REQUEST } from '../../core/push/pushPlan';
 import type { PushResult, RequestOutcome } from '../../core/push/pushTypes';
 import { findSite } from '../../core/sites';
+import type { DdstoreDiagnostic } from '../../core/validation/diagnostic';
+import { validateDdstoreTextAsync } from '../../core/validation/validate';
 import { defaultSite, pushTuning } from '../config/settings';
 import type { ApiDiagnostics } from '../diagnostics/apiDiagnostics';
 import type { LiveValidation } from '../diagnostics/liveValidation';
@@ -40,11 +42,24 @@ export interface PushCommandResult {
 
 interface PreparedPush {
   readonly document: vscode.TextDocument;
+  /** The text the items were parsed from; the journal's file hash is taken from it too. */
+  readonly text: string;
   readonly parsed: DdstoreDocument;
   readonly items: readonly unknown[];
   readonly client: DatastoreClient;
   readonly datastore: DatastoreSummary;
   readonly conflictMode: ConflictMode;
+}
+
+/** Why a push stopped before sending anything. */
+interface StoppedBeforeSending {
+  readonly stopped: string;
+}
+
+const CANCELLED: StoppedBeforeSending = { stopped: 'cancelled before sending' };
+
+function countErrors(diagnostics: readonly DdstoreDiagnostic[]): number {
+  return diagnostics.filter((diagnostic) => diagnostic.severity === 'error').length;
 }
 
 /** Carries out pushes from the editor: target choice, confirmation, progress, results. */
@@ -98,8 +113,8 @@ export class PushController {
     let client: DatastoreClient | undefined;
     try {
       const prepared = await this.prepare(uri, args, interactive);
-      if (!prepared) {
-        return { itemsWritten: 0, itemCount: 0, error: 'cancelled before sending' };
+      if ('stopped' in prepared) {
+        return { itemsWritten: 0, itemCount: 0, error: prepared.stopped };
       }
       client = prepared.client;
       return await this.execute(prepared, interactive);
@@ -122,23 +137,27 @@ export class PushController {
     return { itemsWritten: 0, itemCount: 0, error: message };
   }
 
-  /** Validates the file and settles target, keys and conflict mode; undefined when the user stops. */
-  private async prepare(uri: vscode.Uri, args: PushArguments, interactive: boolean): Promise<PreparedPush | undefined> {
+  /** Validates the file and settles target, keys and conflict mode, or says why nothing will be sent. */
+  private async prepare(uri: vscode.Uri, args: PushArguments, interactive: boolean): Promise<PreparedPush | StoppedBeforeSending> {
     const document = await vscode.workspace.openTextDocument(uri);
     if (document.isDirty) {
       await document.save();
     }
-    const first = await this.deps.validation.validate(document);
-    const parsed = this.parse(document);
-    if (!first.valid || !parsed) {
-      this.showInvalid(document, first.diagnostics.filter((d) => d.severity === 'error').length);
-      return undefined;
+    // One snapshot of the text: the items, both validations and the journal's file hash come
+    // from it, so an edit made while the push is prepared cannot mix two versions of the file.
+    // The push validates on its own rather than through live validation, whose next run
+    // would abort this one.
+    const text = document.getText();
+    const first = await validateDdstoreTextAsync(text);
+    const parsed = first.document;
+    if (!parsed || countErrors(first.diagnostics) > 0) {
+      return this.stopInvalid(document, countErrors(first.diagnostics));
     }
 
     const fileSite = parsed.datastore?.site;
     const site = args.site ?? fileSite ?? (interactive ? await pickSite(defaultSite(uri)) : undefined);
     if (!site) {
-      return undefined;
+      return CANCELLED;
     }
     if (!findSite(site)) {
       throw new DdstoreError('invalid-target', `"${site}" is not a Datadog site. Fix "datastore.site" in the file or choose a site from the list.`);
@@ -148,10 +167,10 @@ export class PushController {
       if (!interactive) {
         throw new DdstoreError('missing-keys', `No keys are stored for ${site}. Run "ddstore: Set API and Application Keys" first.`);
       }
-      return undefined;
+      return CANCELLED;
     }
     if (!(await this.confirmIfUntrusted(uri, site, args.datastoreId ?? parsed.datastore?.id))) {
-      return undefined;
+      return { stopped: 'not confirmed in an untrusted workspace' };
     }
     const client = this.deps.clients.create(site, keys, pushTuning(uri).concurrency ?? 4);
 
@@ -167,7 +186,7 @@ export class PushController {
     }
     if (!chosen) {
       await client.close();
-      return undefined;
+      return CANCELLED;
     }
     const datastore = 'primaryColumnName' in chosen ? chosen : await client.getDatastore(chosen.id);
     if (parsed.primaryKey && datastore.primaryColumnName && parsed.primaryKey !== datastore.primaryColumnName) {
@@ -176,11 +195,12 @@ export class PushController {
         `The file's primaryKey "${parsed.primaryKey}" does not match the primary column "${datastore.primaryColumnName}" of ${datastore.name}. Fix "primaryKey" or choose another datastore.`,
       );
     }
+    // Live validation checks against the datastore's primary column from now on.
     this.deps.validation.setPrimaryKey(document, datastore.primaryColumnName);
-    const second = await this.deps.validation.validate(document, { primaryKey: parsed.primaryKey ?? datastore.primaryColumnName });
-    if (!second.valid) {
-      this.showInvalid(document, second.diagnostics.filter((d) => d.severity === 'error').length);
-      return undefined;
+    const second = await validateDdstoreTextAsync(text, { primaryKey: parsed.primaryKey ?? datastore.primaryColumnName });
+    if (countErrors(second.diagnostics) > 0) {
+      await client.close();
+      return this.stopInvalid(document, countErrors(second.diagnostics));
     }
 
     let conflictMode = parsed.conflictMode ?? args.conflictMode;
@@ -191,7 +211,8 @@ export class PushController {
       conflictMode = interactive ? await pickConflictMode() : 'fail_on_conflict';
     }
     if (!conflictMode) {
-      return undefined;
+      await client.close();
+      return CANCELLED;
     }
 
     const items = parsed.items.map((entry) => entry.value);
@@ -199,7 +220,9 @@ export class PushController {
       const requests = Math.ceil(items.length / MAX_ITEMS_PER_REQUEST);
       const write = vscode.l10n.t('Write');
       const answer = await vscode.window.showWarningMessage(
-        vscode.l10n.t('Write {0} items in {1} requests to {2} on {3} ({4})?', items.length, requests, datastore.name, client.endpoint.site, conflictMode),
+        requests === 1
+          ? vscode.l10n.t('Write {0} item(s) in 1 request to {1} on {2} ({3})?', items.length, datastore.name, client.endpoint.site, conflictMode)
+          : vscode.l10n.t('Write {0} items in {1} requests to {2} on {3} ({4})?', items.length, requests, datastore.name, client.endpoint.site, conflictMode),
         {
           modal: true,
           detail:
@@ -210,13 +233,14 @@ export class PushController {
         write,
       );
       if (answer !== write) {
-        return undefined;
+        await client.close();
+        return CANCELLED;
       }
       if (!parsed.datastore?.id || !parsed.datastore?.site) {
         void this.offerToSaveTarget(document, parsed, { site, id: datastore.id, conflictMode });
       }
     }
-    return { document, parsed, items, client, datastore, conflictMode };
+    return { document, text, parsed, items, client, datastore, conflictMode };
   }
 
   /** Asks before keys leave an untrusted workspace; true when the push may go ahead. */
@@ -234,8 +258,13 @@ export class PushController {
     return confirmed;
   }
 
-  private parse(document: vscode.TextDocument): DdstoreDocument | undefined {
-    return parseDdstoreText(document.getText()).document;
+  /** Shows an invalid file's diagnostics and says that nothing was sent. */
+  private stopInvalid(document: vscode.TextDocument, errors: number): StoppedBeforeSending {
+    this.deps.validation.validate(document).catch((error: unknown) => {
+      this.deps.logger.debug(`showing the diagnostics of ${document.uri.fsPath} failed: ${errorMessage(error)}`);
+    });
+    this.showInvalid(document, errors);
+    return { stopped: `invalid file: ${errors} error(s); nothing was sent` };
   }
 
   private showInvalid(document: vscode.TextDocument, errors: number): void {
@@ -274,7 +303,7 @@ export class PushController {
   /** Sends the push with a cancellable progress notification and reports the outcome. */
   private async execute(prepared: PreparedPush, interactive: boolean, resume?: PushJobResume): Promise<PushCommandResult> {
     const { document, client, datastore, conflictMode, items } = prepared;
-    const text = document.getText();
+    const text = prepared.text;
     const total = items.length;
     const logger = this.deps.logger;
     let liveEntry: PushHistoryEntry | undefined;
@@ -376,8 +405,11 @@ export class PushController {
     void vscode.window.showWarningMessage(`${parts.join(', ')}.${stopped}`, showWrites, openLog).then(handle);
   }
 
-  /** Resumes an interrupted push, or retries its failed requests, in place. */
-  async resume(entry: PushHistoryEntry, only: 'unconfirmed' | 'failed'): Promise<PushCommandResult> {
+  /**
+   * Resumes an interrupted push, or retries its failed requests, in place. Without
+   * `interactive` (a caller passed a push id), missing keys are an error instead of a prompt.
+   */
+  async resume(entry: PushHistoryEntry, only: 'unconfirmed' | 'failed', interactive = true): Promise<PushCommandResult> {
     const uri = vscode.Uri.parse(entry.header.file);
     if (this.running.has(uri.toString()) || this.deps.tree.isRunning(entry.header.id)) {
       void vscode.window.showWarningMessage(vscode.l10n.t('A push of this file is already running.'));
@@ -385,27 +417,49 @@ export class PushController {
     }
     this.running.add(uri.toString());
     let client: DatastoreClient | undefined;
+    let pushAgain = false;
+    let document: vscode.TextDocument;
+    let text: string;
     try {
-      const document = await vscode.workspace.openTextDocument(uri);
-      const text = document.getText();
-      if (hashText(text) !== entry.header.fileHash) {
-        const pushAgain = vscode.l10n.t('Push Again');
-        const choice = await vscode.window.showWarningMessage(
+      document = await vscode.workspace.openTextDocument(uri);
+      text = document.getText();
+      if (hashText(text) !== entry.header.fileHash && !interactive) {
+        void vscode.window.showWarningMessage(
           vscode.l10n.t('{0} changed since this push started, so its requests no longer match the file. Push the file again instead.', vscode.workspace.asRelativePath(uri)),
-          pushAgain,
         );
-        if (choice === pushAgain) {
-          this.running.delete(uri.toString());
-          return this.push(uri);
-        }
+        this.running.delete(uri.toString());
         return { itemsWritten: 0, itemCount: entry.header.itemCount, error: 'file changed' };
       }
-      const parsed = this.parse(document);
+      if (hashText(text) !== entry.header.fileHash) {
+        const again = vscode.l10n.t('Push Again');
+        const choice = await vscode.window.showWarningMessage(
+          vscode.l10n.t('{0} changed since this push started, so its requests no longer match the file. Push the file again instead.', vscode.workspace.asRelativePath(uri)),
+          again,
+        );
+        pushAgain = choice === again;
+        if (!pushAgain) {
+          return { itemsWritten: 0, itemCount: entry.header.itemCount, error: 'file changed' };
+        }
+      }
+    } catch (error) {
+      this.running.delete(uri.toString());
+      return this.reportFailure(error);
+    }
+    if (pushAgain) {
+      // The guard is released first, so the new push can take it for itself.
+      this.running.delete(uri.toString());
+      return this.push(uri);
+    }
+    try {
+      const parsed = parseDdstoreText(text).document;
       if (!parsed) {
         throw new DdstoreError('invalid-input', 'The file no longer parses; fix it and push again.');
       }
-      const keys = await this.deps.keyStore.getOrAsk(entry.header.site);
+      const keys = interactive ? await this.deps.keyStore.getOrAsk(entry.header.site) : await this.deps.keyStore.get(entry.header.site);
       if (!keys) {
+        if (!interactive) {
+          throw new DdstoreError('missing-keys', `No keys are stored for ${entry.header.site}. Run "ddstore: Set API and Application Keys" first.`);
+        }
         return { itemsWritten: 0, itemCount: entry.header.itemCount, error: 'no keys' };
       }
       if (!(await this.confirmIfUntrusted(uri, entry.header.site, entry.header.datastoreId))) {
@@ -418,7 +472,7 @@ export class PushController {
         return outcome?.state !== 'written' && (only === 'unconfirmed' || outcome?.state === 'failed' || outcome?.state === 'unknown');
       }).length;
       return await this.execute(
-        { document, parsed, items: parsed.items.map((item) => item.value), client, datastore, conflictMode: entry.header.conflictMode },
+        { document, text, parsed, items: parsed.items.map((item) => item.value), client, datastore, conflictMode: entry.header.conflictMode },
         false,
         { entry, only, requestCount },
       );
