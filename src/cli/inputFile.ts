@@ -14,7 +14,7 @@ export type InputResult = { readonly text: string; readonly name: string } | { r
 
 /**
  * Reads a `.ddstore.json` file, or standard input for `-`, as UTF-8 text. Rejects what is not a
- * regular file, input over MAX_INPUT_BYTES, and UTF-16 text, with a message that says what to do.
+ * regular file, input over MAX_INPUT_BYTES, and UTF-16 text, with a message that names the fix.
  */
 export async function readInputFile(file: string, io: CliIo): Promise<InputResult> {
   let bytes: Buffer;

@@ -1,4 +1,4 @@
-/** Where a CLI command writes, so tests can capture output without spawning a process. */
+/** Output streams and environment of a CLI command, so tests can capture output without spawning a process. */
 export interface CliIo {
   stdout(text: string): void;
   stderr(text: string): void;

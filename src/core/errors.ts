@@ -14,7 +14,7 @@ export type DdstoreErrorCode =
   | 'request-not-sent'
   | 'storage-failed';
 
-/** An error with a stable code, the underlying cause, and a message that says what to do next. */
+/** An error with a stable code, the underlying cause, and a message that names the next step. */
 export class DdstoreError extends Error {
   constructor(
     readonly code: DdstoreErrorCode,

@@ -20,7 +20,7 @@ import type { TrustSeam } from './trust/untrustedPush';
 import { setTrustSeamForTests } from './trust/untrustedPush';
 import { PrimaryKeyCache } from './target/primaryKeyCache';
 
-/** What the extension exports, for tests and other extensions. */
+/** API of the extension, for tests and other extensions. */
 export interface DdstoreApi {
   /** True when loading undici left the process-wide fetch dispatcher as it was. */
   globalDispatcherUnchanged(): boolean;
@@ -30,7 +30,7 @@ export interface DdstoreApi {
   testing?: DdstoreTestHooks;
 }
 
-/** What tests may replace or read. Never exported outside extension test mode. */
+/** Hooks that tests may replace or read. Exported only in extension test mode. */
 export interface DdstoreTestHooks {
   /** Replaces SecretStorage, for example with one that fails; undefined restores it. */
   replaceSecretStorage(backend: SecretBackend | undefined): void;
@@ -40,7 +40,7 @@ export interface DdstoreTestHooks {
   readonly logFolder: string;
   /** Folder of the write history. */
   readonly journalFolder: string;
-  /** What the ddstore status bar item shows now. */
+  /** Current snapshot of the ddstore status bar item. */
   statusBar(): StatusSnapshot;
 }
 

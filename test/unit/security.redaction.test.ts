@@ -57,7 +57,12 @@ class EchoServer {
   private answer(request: http.IncomingMessage, response: http.ServerResponse): void {
     const isWrite = request.method === 'POST';
     const isDatastoreGet = request.method === 'GET' && /\/actions-datastores\/[^/]+$/.test(request.url ?? '');
-    const mode = isWrite ? this.writeMode : isDatastoreGet ? this.getMode : 'ok';
+    let mode = 'ok' as typeof this.writeMode | typeof this.getMode | 'ok';
+    if (isWrite) {
+      mode = this.writeMode;
+    } else if (isDatastoreGet) {
+      mode = this.getMode;
+    }
     const echo = JSON.stringify(request.headers);
     switch (mode) {
       case 'ok':

@@ -16,7 +16,7 @@ export function bodyExcerpt(text: string, max = 200): string {
  * Reads an error body in either of Datadog's shapes: JSON:API objects
  * (`{"errors":[{"status","title","detail","source"}]}`) or the legacy list of strings used
  * by 429 (`{"errors":["Too many requests"]}`). Anything else, such as an HTML page from a
- * proxy, becomes one entry that says what arrived.
+ * proxy, becomes one entry that describes what arrived.
  */
 export function parseErrorBody(status: number, headers: HeaderMap, bodyText: string): ApiErrorEntry[] {
   const contentType = contentTypeOf(headers);
@@ -81,7 +81,7 @@ export function describeHttpError(status: number, entry: ApiErrorEntry): string 
   return text.startsWith(`HTTP ${status}`) ? text : `HTTP ${status} ${text}`;
 }
 
-/** Formats every error entry of an answer as one line, with the HTTP status once. */
+/** Formats every error entry of a response as one line, with the HTTP status once. */
 export function describeHttpErrors(status: number, entries: readonly ApiErrorEntry[]): string {
   if (entries.length === 0) {
     return `HTTP ${status}`;

@@ -146,7 +146,7 @@ export class DatastoreClient {
     return { status: response.status, ok, rateLimit, json, errors: [], durationMs: response.durationMs };
   }
 
-  /** Describes a 3xx answer by its Location; the body of a redirect carries nothing more. */
+  /** Describes a 3xx response by its Location, because the body of a redirect carries nothing more. */
   private redirectError(response: HttpResponse): ApiErrorEntry {
     const location = response.headers.location;
     const rawTarget = Array.isArray(location) ? location[0] : location;

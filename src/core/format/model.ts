@@ -11,7 +11,7 @@ export interface TextSpan {
 }
 
 /**
- * Which of the accepted layouts the file uses: the ddstore object (`{"items": [...]}`),
+ * Accepted layout of a file: the ddstore object (`{"items": [...]}`),
  * a bare array of items, or the API's own bulk-write request body.
  */
 export type DocumentLayout = 'ddstore' | 'array' | 'request';

@@ -349,8 +349,8 @@ class PushRun {
 
       // Conflict rule: with fail_on_conflict, a conflict is checked by reading the request's items
       // back whenever the primary key is known, whether or not an earlier attempt was uncertain.
-      // Items stored identical to what was sent count as written ("already stored, identical");
-      // absent items are sent again on their own; any item stored with other values makes the
+      // Items stored identical to what was sent count as written ("already stored, identical").
+      // Absent items are sent again on their own. Any item stored with other values makes the
       // request a conflict, and then nothing in it was written.
       const conflict = conflictMode === 'fail_on_conflict' && isConflictResponse(result.status, result.errors);
       if (conflict && this.options.primaryKey) {

@@ -5,8 +5,8 @@ import type { RequestRange } from './pushPlan';
  * What is known of a request's items:
  * - `written`: the server confirmed the write (or a read-back found the items identical);
  * - `failed`: the server rejected the request, so none of its items were written;
- * - `unknown`: the request was sent but its outcome is not confirmed (no answer, 5xx, an
- *   answer that does not confirm every item, cancelled in flight, crash);
+ * - `unknown`: the request was sent but its outcome is not confirmed (no response, 5xx, a
+ *   response that does not confirm every item, cancelled in flight, crash);
  * - `skipped`: the request was never sent.
  */
 export type RequestState = 'written' | 'failed' | 'unknown' | 'skipped';
@@ -27,7 +27,7 @@ export interface RequestOutcome extends RequestRange {
   readonly httpStatus?: number;
   readonly durationMs: number;
   readonly attempts: number;
-  /** True when reading back found the items stored as sent (after a conflict or an unconfirmed answer). */
+  /** True when reading back found the items stored as sent (after a conflict or an unconfirmed response). */
   readonly confirmedByReadBack?: boolean;
   /**
    * Items of a `written` request that reading back found already stored, identical to the file,

@@ -17,7 +17,7 @@ export interface RateLimitWait {
 }
 
 export interface PacerOptions {
-  /** Longest single wait for a rate-limit window, in milliseconds. */
+  /** Maximum single wait for a rate-limit window, in milliseconds. */
   readonly maxWaitMs?: number;
   readonly clock?: PacerClock;
   readonly random?: () => number;
@@ -29,7 +29,7 @@ export interface PacerOptions {
  *
  * Every response reports the requests left in the current window and the seconds until it
  * resets. The pacer keeps a budget of requests it may still start in the window, counting
- * requests in flight as already spent, and holds further requests until the window ends.
+ * requests in flight as already spent, and delays further requests until the window ends.
  * Because `x-ratelimit-reset` is whole seconds, each response gives an upper bound of the
  * window's end; the pacer keeps the smallest one it has seen. After a 429, every request
  * waits for the reset, and the next window starts with a single probe request so that a

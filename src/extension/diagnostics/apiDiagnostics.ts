@@ -5,6 +5,7 @@ import type { Logger } from '../../core/log';
 import { canonicalJson } from '../../core/push/itemErrors';
 import type { ItemError } from '../../core/push/pushTypes';
 import { spanToRange } from './spans';
+import { KeyedDebouncer } from '../util/keyedDebouncer';
 
 interface TrackedError {
   readonly error: ItemError;
@@ -20,7 +21,7 @@ interface TrackedError {
 export class ApiDiagnostics implements vscode.Disposable {
   private readonly collection = vscode.languages.createDiagnosticCollection('ddstore-api');
   private readonly tracked = new Map<string, TrackedError[]>();
-  private readonly timers = new Map<string, NodeJS.Timeout>();
+  private readonly debouncer = new KeyedDebouncer();
   private readonly disposables: vscode.Disposable[] = [this.collection];
 
   constructor(private readonly logger: Logger) {
@@ -51,8 +52,7 @@ export class ApiDiagnostics implements vscode.Disposable {
   clear(uri: vscode.Uri): void {
     const key = uri.toString();
     this.tracked.delete(key);
-    clearTimeout(this.timers.get(key));
-    this.timers.delete(key);
+    this.debouncer.cancel(key);
     this.collection.delete(uri);
   }
 
@@ -61,15 +61,7 @@ export class ApiDiagnostics implements vscode.Disposable {
   }
 
   private scheduleRefresh(document: vscode.TextDocument): void {
-    const key = document.uri.toString();
-    clearTimeout(this.timers.get(key));
-    this.timers.set(
-      key,
-      setTimeout(() => {
-        this.timers.delete(key);
-        this.refresh(document);
-      }, 200),
-    );
+    this.debouncer.schedule(document.uri.toString(), 200, () => this.refresh(document));
   }
 
   /** Re-places each error on its item, dropping the errors whose item changed or vanished. */
@@ -122,9 +114,7 @@ export class ApiDiagnostics implements vscode.Disposable {
   }
 
   dispose(): void {
-    for (const timer of this.timers.values()) {
-      clearTimeout(timer);
-    }
+    this.debouncer.dispose();
     for (const disposable of this.disposables) {
       disposable.dispose();
     }

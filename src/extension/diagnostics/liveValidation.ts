@@ -10,6 +10,7 @@ import { validateToReport } from '../editor/validationReport';
 import { WorkerValidator } from '../editor/workerValidator';
 import type { PrimaryKeyCache } from '../target/primaryKeyCache';
 import { isDdstoreDocument } from './spans';
+import { KeyedDebouncer } from '../util/keyedDebouncer';
 
 const SEVERITY: Record<DdstoreDiagnostic['severity'], vscode.DiagnosticSeverity> = {
   error: vscode.DiagnosticSeverity.Error,
@@ -74,7 +75,7 @@ export interface ValidationOutcome {
  */
 export class LiveValidation implements vscode.Disposable {
   private readonly collection = vscode.languages.createDiagnosticCollection('ddstore');
-  private readonly timers = new Map<string, NodeJS.Timeout>();
+  private readonly debouncer = new KeyedDebouncer();
   private readonly running = new Map<string, AbortController>();
   private readonly primaryKeys = new Map<string, string>();
   private readonly states = new Map<string, ValidationState>();
@@ -270,25 +271,18 @@ export class LiveValidation implements vscode.Disposable {
     if (!isDdstoreDocument(document)) {
       return;
     }
-    const key = document.uri.toString();
-    clearTimeout(this.timers.get(key));
-    this.timers.set(
-      key,
-      setTimeout(() => {
-        this.timers.delete(key);
-        this.validate(document).catch((error: unknown) => {
-          if (!(error instanceof Error && error.name === 'AbortError')) {
-            this.logger.error(`validation of ${document.uri.fsPath} failed: ${String(error)}`);
-          }
-        });
-      }, delayMs),
-    );
+    this.debouncer.schedule(document.uri.toString(), delayMs, () => {
+      this.validate(document).catch((error: unknown) => {
+        if (!(error instanceof Error && error.name === 'AbortError')) {
+          this.logger.error(`validation of ${document.uri.fsPath} failed: ${String(error)}`);
+        }
+      });
+    });
   }
 
   private forget(document: vscode.TextDocument): void {
     const key = document.uri.toString();
-    clearTimeout(this.timers.get(key));
-    this.timers.delete(key);
+    this.debouncer.cancel(key);
     this.running.get(key)?.abort();
     this.running.delete(key);
     this.states.delete(key);
@@ -305,7 +299,7 @@ export class LiveValidation implements vscode.Disposable {
   }
 
   dispose(): void {
-    for (const timer of this.timers.values()) clearTimeout(timer);
+    this.debouncer.dispose();
     for (const controller of this.running.values()) controller.abort();
     for (const disposable of this.disposables) disposable.dispose();
   }

@@ -24,7 +24,7 @@ export interface EditorDependencies {
 /** The editor features: CodeLens, status bar item, quick fixes, and their commands. */
 export interface EditorFeatures {
   readonly disposables: vscode.Disposable[];
-  /** What the status bar item shows now, for tests. */
+  /** Current snapshot of the status bar item, for tests. */
   statusBar(): StatusSnapshot;
 }
 

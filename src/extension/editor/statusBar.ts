@@ -3,7 +3,7 @@ import type { LiveValidation } from '../diagnostics/liveValidation';
 import { isDdstoreDocument } from '../diagnostics/spans';
 import type { PrimaryKeyCache } from '../target/primaryKeyCache';
 
-/** What the status bar item shows, for tests. */
+/** Snapshot of the status bar item's text and visibility, for tests. */
 export interface StatusSnapshot {
   readonly visible: boolean;
   readonly text: string;

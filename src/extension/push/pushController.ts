@@ -51,7 +51,7 @@ interface PreparedPush {
   readonly conflictMode: ConflictMode;
 }
 
-/** Why a push stopped before sending anything. */
+/** Reason a push stopped before sending anything. */
 interface StoppedBeforeSending {
   readonly stopped: string;
 }
@@ -137,7 +137,7 @@ export class PushController {
     return { itemsWritten: 0, itemCount: 0, error: message };
   }
 
-  /** Validates the file and settles target, keys and conflict mode, or says why nothing will be sent. */
+  /** Validates the file and settles target, keys and conflict mode, or returns the reason nothing will be sent. */
   private async prepare(uri: vscode.Uri, args: PushArguments, interactive: boolean): Promise<PreparedPush | StoppedBeforeSending> {
     const document = await vscode.workspace.openTextDocument(uri);
     if (document.isDirty) {
@@ -258,7 +258,7 @@ export class PushController {
     return confirmed;
   }
 
-  /** Shows an invalid file's diagnostics and says that nothing was sent. */
+  /** Shows an invalid file's diagnostics and reports that nothing was sent. */
   private stopInvalid(document: vscode.TextDocument, errors: number): StoppedBeforeSending {
     this.deps.validation.validate(document).catch((error: unknown) => {
       this.deps.logger.debug(`showing the diagnostics of ${document.uri.fsPath} failed: ${errorMessage(error)}`);
